@@ -1,0 +1,47 @@
+namespace EventBridge;
+
+/// <summary>Handles one event for one consumer. Generated code creates these; hand-written code may too.</summary>
+/// <param name="context">The event and the bus that delivers it.</param>
+/// <returns>A task that completes when the consumer is done; synchronous consumers return a completed one.</returns>
+public delegate ValueTask ConsumerHandler(EventContext context);
+
+/// <summary>One consumer as the bus stores it: what it listens to, its name for logs, and its handler.</summary>
+public sealed class ConsumerDescriptor
+{
+    /// <summary>Initializes a descriptor.</summary>
+    /// <param name="signal">The signal the consumer listens to.</param>
+    /// <param name="namespace">The namespace, or <see langword="null"/> for the default namespace.</param>
+    /// <param name="name">A name for logs and errors, usually the method's full name.</param>
+    /// <param name="handler">The code that runs for each event.</param>
+    /// <exception cref="ArgumentException"><paramref name="signal"/> is not a valid signal name.</exception>
+    public ConsumerDescriptor(string signal, string? @namespace, string name, ConsumerHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(name);
+        var problem = SignalNames.Validate(signal);
+        if (problem is not null)
+        {
+            throw new ArgumentException($"Invalid signal name '{signal}': {problem}.", nameof(signal));
+        }
+
+        Signal = signal;
+        Namespace = string.IsNullOrEmpty(@namespace) ? null : @namespace;
+        Name = name;
+        Handler = handler;
+    }
+
+    /// <summary>The signal the consumer listens to.</summary>
+    public string Signal { get; }
+
+    /// <summary>The namespace, or <see langword="null"/> for the default namespace.</summary>
+    public string? Namespace { get; }
+
+    /// <summary>A name for logs and errors.</summary>
+    public string Name { get; }
+
+    /// <summary>The code that runs for each event.</summary>
+    public ConsumerHandler Handler { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace EventBridge;
+
+/// <summary>Settings of an <see cref="EventBus"/>.</summary>
+public sealed record EventBusOptions
+{
+    /// <summary>The logger factory for the bus's own log messages. Default: none, so nothing is logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// The maximum depth of emits nested inside consumers on one thread. Default: 32. An emit deeper than this is
+    /// not delivered, and the bus reports an <see cref="EventBridgeException"/> through
+    /// <see cref="EventBus.ConsumerFailed"/>, because a consumer that re-emits its own signal would otherwise
+    /// recurse until the stack overflows.
+    /// </summary>
+    public int MaxNestingDepth { get; init; } = 32;
+}
