@@ -1,0 +1,7 @@
+namespace EventBridge.Generators.Tests;
+
+public class ProjectTests
+{
+    [Fact]
+    public void Project_Builds() => Assert.True(true);
+}
