@@ -18,7 +18,8 @@ public sealed class ConsumerDescriptor
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(name);
-        var problem = SignalNames.Validate(signal);
+        // Consumers may listen to the library's own signals, such as a server's client_connected.
+        var problem = SignalNames.Validate(signal, allowReserved: true);
         if (problem is not null)
         {
             throw new ArgumentException($"Invalid signal name '{signal}': {problem}.", nameof(signal));

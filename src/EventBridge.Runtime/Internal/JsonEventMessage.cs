@@ -22,6 +22,12 @@ internal sealed class JsonEventMessage : EventMessage
         _kwargsJson = kwargsJson;
     }
 
+    /// <summary>
+    /// The received frame, set by a server when the frame can be relayed as it is; it is not set when the frame
+    /// carried its own <c>source</c>, which the server replaces.
+    /// </summary>
+    public byte[]? RelayFrame { get; init; }
+
     public override bool TryGetPayload<T>(out T payload)
     {
         payload = default!;

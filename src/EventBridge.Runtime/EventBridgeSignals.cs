@@ -1,0 +1,18 @@
+namespace EventBridge;
+
+/// <summary>
+/// The signals that EventBridge itself emits on a bus. They start with the reserved prefix, so user code can consume
+/// them but not emit them, and a bridge never forwards them to another process.
+/// </summary>
+public static class EventBridgeSignals
+{
+    /// <summary>Emitted on a server's bus when a client connects; the payload is the client's <see cref="EventOrigin"/>.</summary>
+    public const string ClientConnected = SignalNames.ReservedPrefix + "client_connected";
+
+    /// <summary>Emitted on a server's bus when a client disconnects; the payload is the client's <see cref="EventOrigin"/>.</summary>
+    public const string ClientDisconnected = SignalNames.ReservedPrefix + "client_disconnected";
+
+    /// <summary>Whether <paramref name="signal"/> is one of the library's own signals.</summary>
+    public static bool IsReserved(string signal) =>
+        signal.StartsWith(SignalNames.ReservedPrefix, StringComparison.Ordinal);
+}

@@ -1,0 +1,242 @@
+using System.Text.Json;
+
+namespace EventBridge.Transport;
+
+/// <summary>
+/// The members of one frame that routing needs. The payload (<c>args</c> and <c>kwargs</c>) is located, not parsed,
+/// so that a relay can forward the original bytes.
+/// </summary>
+internal readonly struct Frame
+{
+    public FrameKind Kind { get; init; }
+
+    public string? Signal { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? Id { get; init; }
+
+    /// <summary>The client name of a hello frame.</summary>
+    public string? Name { get; init; }
+
+    public string? SourceName { get; init; }
+
+    public string? SourceAddress { get; init; }
+
+    /// <summary>Whether the frame carries a <c>source</c> member (which a server replaces).</summary>
+    public bool HasSource { get; init; }
+
+    /// <summary>The error code of an error frame.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>The error message of an error frame.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The byte range of the <c>args</c> array in the frame, empty when absent.</summary>
+    public Range Args { get; init; }
+
+    /// <summary>The byte range of the <c>kwargs</c> object in the frame, empty when absent.</summary>
+    public Range Kwargs { get; init; }
+
+    /// <summary>Reads the routing members of a frame.</summary>
+    /// <exception cref="ProtocolException">The frame is not valid JSON or a member has the wrong type.</exception>
+    public static Frame Parse(ReadOnlySpan<byte> json, int maxDepth = 64)
+    {
+        try
+        {
+            return ParseCore(json, maxDepth);
+        }
+        catch (JsonException exception)
+        {
+            throw new ProtocolException("invalid_json", $"The frame is not valid JSON: {exception.Message}", exception);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ProtocolException("invalid_frame", $"The frame has a member of the wrong type: {exception.Message}", exception);
+        }
+    }
+
+    private static Frame ParseCore(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new ProtocolException("invalid_frame", "A frame must be one JSON object on one line.");
+        }
+
+        string? type = null, signal = null, ns = null, id = null, name = null, code = null, message = null;
+        string? sourceName = null, sourceAddress = null;
+        var hasSource = false;
+        Range args = default, kwargs = default;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("signal"u8))
+            {
+                signal = ReadString(ref reader, "signal", nullable: false);
+            }
+            else if (reader.ValueTextEquals("args"u8))
+            {
+                args = ReadContainer(ref reader, JsonTokenType.StartArray, "args");
+            }
+            else if (reader.ValueTextEquals("kwargs"u8))
+            {
+                kwargs = ReadContainer(ref reader, JsonTokenType.StartObject, "kwargs");
+            }
+            else if (reader.ValueTextEquals("type"u8))
+            {
+                type = ReadString(ref reader, "type", nullable: false);
+            }
+            else if (reader.ValueTextEquals("namespace"u8))
+            {
+                ns = ReadString(ref reader, "namespace", nullable: true);
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                id = ReadString(ref reader, "id", nullable: true);
+            }
+            else if (reader.ValueTextEquals("name"u8))
+            {
+                name = ReadString(ref reader, "name", nullable: true);
+            }
+            else if (reader.ValueTextEquals("code"u8))
+            {
+                code = ReadString(ref reader, "code", nullable: true);
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                message = ReadString(ref reader, "message", nullable: true);
+            }
+            else if (reader.ValueTextEquals("source"u8))
+            {
+                hasSource = true;
+                (sourceName, sourceAddress) = ReadSource(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new ProtocolException("invalid_frame", "A frame must be exactly one JSON object.");
+        }
+
+        var kind = ParseKind(type);
+        if (kind == FrameKind.Event && signal is null)
+        {
+            throw new ProtocolException("invalid_frame", "An event frame needs a \"signal\" string member.");
+        }
+
+        return new Frame
+        {
+            Kind = kind,
+            Signal = signal,
+            Namespace = string.IsNullOrEmpty(ns) ? null : ns,
+            Id = id,
+            Name = name,
+            Code = code,
+            Message = message,
+            SourceName = sourceName,
+            SourceAddress = sourceAddress,
+            HasSource = hasSource,
+            Args = args,
+            Kwargs = kwargs,
+        };
+    }
+
+    private static FrameKind ParseKind(string? type) => type switch
+    {
+        null or "event" => FrameKind.Event,
+        "hello" => FrameKind.Hello,
+        "welcome" => FrameKind.Welcome,
+        "ping" => FrameKind.Ping,
+        "pong" => FrameKind.Pong,
+        "error" => FrameKind.Error,
+        "bye" => FrameKind.Bye,
+        _ => throw new ProtocolException("unknown_type", $"The frame type '{type}' is unknown."),
+    };
+
+    private static string? ReadString(ref Utf8JsonReader reader, string member, bool nullable)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        if (nullable && reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be a string, not {Describe(reader.TokenType)}.");
+    }
+
+    private static Range ReadContainer(ref Utf8JsonReader reader, JsonTokenType expected, string member)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return default;
+        }
+
+        if (reader.TokenType != expected)
+        {
+            var shape = expected == JsonTokenType.StartArray ? "an array" : "an object";
+            throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be {shape}, not {Describe(reader.TokenType)}.");
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        var end = (int)reader.BytesConsumed;
+        return start..end;
+    }
+
+    private static (string? Name, string? Address) ReadSource(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return (null, null);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new ProtocolException("invalid_frame", $"The member \"source\" must be an object, not {Describe(reader.TokenType)}.");
+        }
+
+        string? name = null, address = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("name"u8))
+            {
+                name = ReadString(ref reader, "source.name", nullable: true);
+            }
+            else if (reader.ValueTextEquals("address"u8))
+            {
+                address = ReadString(ref reader, "source.address", nullable: true);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return (name, address);
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+}

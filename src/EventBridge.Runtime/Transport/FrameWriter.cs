@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace EventBridge.Transport;
+
+/// <summary>Writes protocol frames: one JSON object followed by <c>\n</c>.</summary>
+internal static class FrameWriter
+{
+    /// <summary>
+    /// Non-ASCII text stays as UTF-8 rather than <c>\u</c> escapes, which keeps frames readable and short. Frames are
+    /// never embedded in HTML, so the relaxed encoder's HTML-safety trade-off does not apply.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = false,
+    };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes an event frame; <paramref name="source"/>, when given, replaces the event's own origin.</summary>
+    public static void WriteEvent(IBufferWriter<byte> output, EventMessage message, EventOrigin? source)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("signal"u8, message.Signal);
+        writer.WritePropertyName("args"u8);
+        message.WriteArgs(writer);
+        writer.WritePropertyName("kwargs"u8);
+        message.WriteKwargs(writer);
+        WriteId(writer, message.Id);
+        if (message.Namespace is not null)
+        {
+            writer.WriteString("namespace"u8, message.Namespace);
+        }
+
+        if (source is not null)
+        {
+            WriteSource(writer, source);
+        }
+
+        writer.WriteEndObject();
+        Return(writer, output);
+    }
+
+    /// <summary>
+    /// Writes an event frame that reuses the original bytes of a received frame and adds <paramref name="source"/>
+    /// in front of its members, so the payload is forwarded without being parsed or re-encoded.
+    /// </summary>
+    /// <param name="output">The destination.</param>
+    /// <param name="original">A frame without a <c>source</c> member, starting with <c>{</c>.</param>
+    /// <param name="source">The origin to add.</param>
+    public static void WriteRelayed(IBufferWriter<byte> output, ReadOnlySpan<byte> original, EventOrigin source)
+    {
+        Write(output, "{\"source\":"u8);
+        var writer = Rent(output);
+        WriteSourceObject(writer, source);
+        writer.Flush();
+        writer.Reset();
+
+        var rest = original[1..];
+        var members = rest.TrimStart(" \t\r\n"u8);
+        if (members.Length > 0 && members[0] != (byte)'}')
+        {
+            Write(output, ","u8);
+        }
+
+        Write(output, rest);
+        Write(output, "\n"u8);
+    }
+
+    /// <summary>Writes a control frame with a <c>type</c> and string members.</summary>
+    public static void WriteControl(
+        IBufferWriter<byte> output,
+        string type,
+        ReadOnlySpan<(string Name, string? Value)> members)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, type);
+        foreach (var (name, value) in members)
+        {
+            if (value is null)
+            {
+                writer.WriteNull(name);
+            }
+            else
+            {
+                writer.WriteString(name, value);
+            }
+        }
+
+        writer.WriteEndObject();
+        Return(writer, output);
+    }
+
+    private static void WriteId(Utf8JsonWriter writer, EventId id)
+    {
+        Span<char> buffer = stackalloc char[64];
+        if (id.FormattedLength <= buffer.Length && id.TryFormat(buffer, out var written))
+        {
+            writer.WriteString("id"u8, buffer[..written]);
+        }
+        else
+        {
+            writer.WriteString("id"u8, id.ToString());
+        }
+    }
+
+    private static void WriteSource(Utf8JsonWriter writer, EventOrigin source)
+    {
+        writer.WritePropertyName("source"u8);
+        WriteSourceObject(writer, source);
+    }
+
+    private static void WriteSourceObject(Utf8JsonWriter writer, EventOrigin source)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name"u8, source.Name);
+        if (source.Address is null)
+        {
+            writer.WriteNull("address"u8);
+        }
+        else
+        {
+            writer.WriteString("address"u8, source.Address);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
+    {
+        var writer = t_writer;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output, WriterOptions);
+            t_writer = writer;
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        return writer;
+    }
+
+    private static void Return(Utf8JsonWriter writer, IBufferWriter<byte> output)
+    {
+        writer.Flush();
+        writer.Reset();
+        Write(output, "\n"u8);
+    }
+
+    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        var span = output.GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        output.Advance(bytes.Length);
+    }
+}
