@@ -11,24 +11,54 @@ namespace EventBridge;
 /// forwarded to the server, and events that other processes emitted are emitted on the bus, marked remote so that
 /// they are never forwarded back.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Forwarded events pass through a bounded outbox (<see cref="EventBridgeClientOptions.OutboxCapacity"/>) and stay
+/// there until the server acknowledges them. After a connection loss the client reconnects by itself and resends
+/// what was not acknowledged, in order. A resent event may reach a receiver twice, so receivers drop repeated ids.
+/// </para>
+/// <para>
+/// A local event is not forwarded when it came from another process, when its signal is one of the library's own
+/// (<see cref="EventBridgeSignals"/>), when <see cref="EventBridgeClientOptions.ForwardFilter"/> rejects it, or when a
+/// consumer emitted it on the signal and namespace of the remote event it was handling (see
+/// <see cref="EventBridgeClientOptions.ForwardSameSignalReactions"/>).
+/// </para>
+/// </remarks>
 public sealed partial class EventBridgeClient : IAsyncDisposable
 {
+    /// <summary>The remote event whose consumers are running in this asynchronous flow, if any.</summary>
+    private static readonly AsyncLocal<EventMessage?> s_delivering = new();
+
     private readonly EventBus _bus;
     private readonly EventBridgeClientOptions _options;
     private readonly ILogger _logger;
-    private FrameConnection? _connection;
-    private Task? _readLoop;
+    private readonly ClientOutbox _outbox;
+    private readonly EventIdWindow _seenIds;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Lock _stateGate = new();
+    private EventBridgeClientState _state;
     private IDisposable? _watcher;
-    private TaskCompletionSource? _welcome;
+    private Session? _session;
+    private Task? _runLoop;
+    private long _droppedEvents;
 
     /// <summary>Creates a client for <paramref name="bus"/>; call <see cref="ConnectAsync"/> to connect.</summary>
+    /// <exception cref="ArgumentException">The name is empty or an option is out of range.</exception>
     public EventBridgeClient(EventBus bus, EventBridgeClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bus);
         _bus = bus;
         _options = options ?? new EventBridgeClientOptions();
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
+        ArgumentException.ThrowIfNullOrWhiteSpace(_options.Host, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.Port, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxFrameBytes, 64, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.DuplicateWindow, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReconnectDelay, _options.ReconnectDelay, nameof(options));
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
+        _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
+        _seenIds = new EventIdWindow(_options.DuplicateWindow);
     }
 
     /// <summary>The bus this client connects.</summary>
@@ -37,86 +67,128 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <summary>The name announced to the server.</summary>
     public string Name => _options.Name;
 
-    /// <summary>Whether the client is connected and welcomed by the server.</summary>
-    public bool IsConnected => _connection is { Closing.IsCancellationRequested: false } && _welcome?.Task.IsCompletedSuccessfully == true;
-
-    /// <summary>Raised when the connection to the server is lost or closed.</summary>
-    public event EventHandler? Disconnected;
-
-    /// <summary>
-    /// Connects to the server, announces <see cref="Name"/>, and completes once the server has welcomed the client;
-    /// from then on, local events are forwarded.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The client is already connected.</exception>
-    /// <exception cref="SocketException">The server cannot be reached.</exception>
-    /// <exception cref="TimeoutException">The server did not answer within <see cref="EventBridgeClientOptions.ConnectTimeout"/>.</exception>
-    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    /// <summary>The connection state.</summary>
+    public EventBridgeClientState State
     {
-        if (_connection is not null)
+        get
         {
-            throw new InvalidOperationException("The client is already connected; dispose it to disconnect.");
+            lock (_stateGate)
+            {
+                return _state;
+            }
         }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new TimeoutException(
-                $"Connecting to the EventBridge server at {_options.Host}:{_options.Port} timed out after {_options.ConnectTimeout}.");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        var connection = new FrameConnection(socket, _options.MaxFrameBytes);
-        _connection = connection;
-        _welcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Start();
-        _readLoop = Task.Run(() => ReadLoopAsync(connection), CancellationToken.None);
-        connection.Send(_options.Name, static (buffer, name) =>
-            FrameWriter.WriteControl(buffer, "hello", [("name", name), ("protocol", "1")]));
-
-        try
-        {
-            await _welcome.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        _watcher = _bus.Watch(OnLocalEvent);
-        Log.Connected(_logger, _options.Name, _options.Host, _options.Port);
     }
 
-    /// <summary>Tells the server the client is leaving, flushes queued events and closes the connection.</summary>
+    /// <summary>Whether the client is connected and welcomed by the server.</summary>
+    public bool IsConnected => State == EventBridgeClientState.Connected;
+
+    /// <summary>This client as the server last saw it: the accepted name and the address of the connection.</summary>
+    public EventOrigin? Identity { get; private set; }
+
+    /// <summary>The number of forwarded events waiting to be sent or acknowledged.</summary>
+    public int OutboxCount => _outbox.Count;
+
+    /// <summary>The number of local events that were not forwarded because of a limit or an error.</summary>
+    public long DroppedEventCount => Interlocked.Read(ref _droppedEvents);
+
+    /// <summary>Raised after every change of <see cref="State"/>, on the thread that made the change.</summary>
+    public event EventHandler<EventBridgeClientStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Raised when a local event is not forwarded because of a limit or an error; the drop is also logged.</summary>
+    public event EventHandler<EventDroppedEventArgs>? EventDropped;
+
+    /// <summary>
+    /// Connects to the server, announces <see cref="Name"/>, and completes once the server has welcomed the client.
+    /// From then on local events are forwarded, and a lost connection is re-established by the client itself.
+    /// </summary>
+    /// <remarks>
+    /// When the attempt fails, the client returns to <see cref="EventBridgeClientState.Disconnected"/>, and
+    /// <see cref="ConnectAsync"/> may be called again; events already in the outbox are kept for that connection.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The client is already connected or connecting, or was disposed.</exception>
+    /// <exception cref="SocketException">The server cannot be reached.</exception>
+    /// <exception cref="TimeoutException">The server did not send its welcome within <see cref="EventBridgeClientOptions.ConnectTimeout"/>.</exception>
+    /// <exception cref="IOException">The server closed the connection before welcoming the client.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_stateGate)
+        {
+            if (_state != EventBridgeClientState.Disconnected)
+            {
+                throw new InvalidOperationException(
+                    $"ConnectAsync needs a disconnected client, but the client is {_state}.");
+            }
+        }
+
+        SetState(EventBridgeClientState.Connecting, null);
+
+        // Events emitted during the attempt already wait in the outbox.
+        _watcher = _bus.Watch(OnLocalEvent);
+        Session session;
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+            session = await OpenSessionAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            _watcher.Dispose();
+            _watcher = null;
+            Log.ConnectFailed(_logger, exception, _options.Name, _options.Host, _options.Port);
+            SetState(EventBridgeClientState.Disconnected, exception);
+            throw;
+        }
+
+        _runLoop = Task.Run(() => RunAsync(session), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="EventBridgeClientOptions.CloseTimeout"/> for the server to acknowledge the events in
+    /// the outbox, sends the server a <c>bye</c> frame, and closes the connection. Events still in the outbox
+    /// are reported through <see cref="EventDropped"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_stateGate)
+        {
+            if (_state == EventBridgeClientState.Closed || _disposing.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         _watcher?.Dispose();
         _watcher = null;
-        var connection = _connection;
-        if (connection is null)
+        var session = _session;
+        if (session is not null && State == EventBridgeClientState.Connected)
         {
-            return;
+            await _outbox.WhenEmptyAsync().WaitAsync(_options.CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            session.Connection.Send("client closing", static (buffer, reason) =>
+                FrameWriter.WriteControl(buffer, "bye", [("reason", reason)]));
+            session.Closing = true;
+            await session.Connection.CloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
 
-        connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "bye", []));
-        await connection.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        if (_readLoop is not null)
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (_session is { } current)
         {
-            await _readLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // A session opened by a reconnection that finished during the wait above.
+            current.Closing = true;
+            await current.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
 
-        await connection.DisposeAsync().ConfigureAwait(false);
+        if (_runLoop is not null)
+        {
+            await _runLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        foreach (var entry in _outbox.Clear())
+        {
+            ReportDropped(entry.Message, EventDropReason.ClientClosed);
+        }
+
+        SetState(EventBridgeClientState.Closed, null);
+        _disposing.Dispose();
     }
 
     private void OnLocalEvent(EventMessage message)
@@ -126,123 +198,103 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             return;
         }
 
+        if (!_options.ForwardSameSignalReactions
+            && s_delivering.Value is { } cause
+            && cause.Signal == message.Signal
+            && cause.Namespace == message.Namespace)
+        {
+            Log.ReactionNotForwarded(_logger, message.Signal, message.Id, cause.Id);
+            return;
+        }
+
         if (_options.ForwardFilter is { } filter && !filter(message))
         {
             return;
         }
 
-        var connection = _connection;
-        if (connection is null)
+        OutboxEntry? dropped;
+        try
         {
+            dropped = _outbox.Add(message, SerializeForOutbox);
+        }
+        catch (FrameTooLargeException)
+        {
+            ReportDropped(message, EventDropReason.FrameTooLarge);
+            return;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            Log.SerializationFailed(_logger, exception, message.Signal, message.Id);
+            ReportDropped(message, EventDropReason.SerializationFailed);
             return;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        FrameWriter.WriteEvent(buffer, message, source: null);
-        if (!connection.Send(buffer.WrittenSpan.ToArray()))
+        if (dropped is not null)
         {
-            Log.EventNotSent(_logger, message.Signal, message.Id);
+            ReportDropped(dropped.Message, EventDropReason.OutboxFull);
         }
     }
 
-    private async Task ReadLoopAsync(FrameConnection connection)
+    private byte[] SerializeForOutbox(EventMessage message, long seq)
     {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        FrameWriter.WriteEvent(buffer, message, source: null, seq);
+
+        // The limit applies to the line without its newline, as the server counts it.
+        if (buffer.WrittenCount - 1 > _options.MaxFrameBytes)
+        {
+            throw new FrameTooLargeException();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void ReportDropped(EventMessage message, EventDropReason reason)
+    {
+        var count = Interlocked.Increment(ref _droppedEvents);
+
+        // The first drops are logged one by one; after that every thousandth, so a long outage cannot flood the log.
+        if (count <= 10 || count % 1000 == 0)
+        {
+            Log.EventNotForwarded(_logger, message.Signal, message.Id, reason, count);
+        }
+
         try
         {
-            await connection.ReadFramesAsync(
-                OnFrame,
-                length => Log.OversizedFrame(_logger, length)).ConfigureAwait(false);
+            EventDropped?.Invoke(this, new EventDroppedEventArgs(message, reason));
         }
         catch (Exception exception)
         {
-            Log.ReadFailed(_logger, exception);
-        }
-        finally
-        {
-            _welcome?.TrySetException(new IOException("The server closed the connection before welcoming the client."));
-            Log.Disconnected(_logger, _options.Name);
-            Disconnected?.Invoke(this, EventArgs.Empty);
+            Log.HandlerFailed(_logger, exception, nameof(EventDropped));
         }
     }
 
-    private ValueTask OnFrame(ReadOnlySequence<byte> line)
+    private void SetState(EventBridgeClientState state, Exception? exception)
     {
-        var bytes = line.ToArray();
-        Frame frame;
+        EventBridgeClientState previous;
+        lock (_stateGate)
+        {
+            previous = _state;
+            if (previous == state || previous == EventBridgeClientState.Closed)
+            {
+                return;
+            }
+
+            _state = state;
+        }
+
         try
         {
-            frame = Frame.Parse(bytes);
+            StateChanged?.Invoke(this, new EventBridgeClientStateChangedEventArgs(previous, state, exception));
         }
-        catch (ProtocolException exception)
+        catch (Exception handlerException)
         {
-            Log.InvalidFrame(_logger, exception.Code, exception.Message);
-            return default;
-        }
-
-        switch (frame.Kind)
-        {
-            case FrameKind.Event:
-                DeliverRemote(frame, bytes);
-                break;
-            case FrameKind.Welcome:
-                _welcome?.TrySetResult();
-                break;
-            case FrameKind.Error:
-                Log.ServerError(_logger, frame.Code ?? "unknown", frame.Message ?? string.Empty);
-                break;
-            default:
-                break;
-        }
-
-        return default;
-    }
-
-    private void DeliverRemote(Frame frame, byte[] bytes)
-    {
-        var source = frame.SourceName is null ? null : new EventOrigin(frame.SourceName, frame.SourceAddress);
-        var message = EventMessage.FromJson(
-            frame.Signal!,
-            frame.Namespace,
-            frame.Id is null ? default : EventId.Parse(frame.Id),
-            source,
-            isRemote: true,
-            bytes.AsMemory(frame.Args),
-            bytes.AsMemory(frame.Kwargs));
-        try
-        {
-            _bus.Emit(message);
-        }
-        catch (ArgumentException exception)
-        {
-            Log.InvalidFrame(_logger, "invalid_signal", exception.Message);
+            Log.HandlerFailed(_logger, handlerException, nameof(StateChanged));
         }
     }
 
-    private static partial class Log
+    /// <summary>Thrown by the serializer callback of the outbox for a frame over the size limit.</summary>
+    private sealed class FrameTooLargeException : Exception
     {
-        [LoggerMessage(3001, LogLevel.Information, "Client {ClientName} connected to {Host}:{Port}", EventName = "ClientConnected")]
-        public static partial void Connected(ILogger logger, string clientName, string host, int port);
-
-        [LoggerMessage(3002, LogLevel.Information, "Client {ClientName} disconnected", EventName = "ClientDisconnected")]
-        public static partial void Disconnected(ILogger logger, string clientName);
-
-        [LoggerMessage(3003, LogLevel.Warning, "The server sent an invalid frame: {Code}: {Reason}", EventName = "InvalidFrame")]
-        public static partial void InvalidFrame(ILogger logger, string code, string reason);
-
-        [LoggerMessage(3004, LogLevel.Warning, "The server reported an error: {Code}: {Reason}", EventName = "ServerError")]
-        public static partial void ServerError(ILogger logger, string code, string reason);
-
-        [LoggerMessage(3005, LogLevel.Warning, "Event {EventId} on signal {Signal} was not sent: the connection is closed",
-            EventName = "EventNotSent")]
-        public static partial void EventNotSent(ILogger logger, string signal, EventId eventId);
-
-        [LoggerMessage(3006, LogLevel.Warning, "Discarded a frame of {Length} bytes from the server: it is over the size limit",
-            EventName = "OversizedFrame")]
-        public static partial void OversizedFrame(ILogger logger, long length);
-
-        [LoggerMessage(3007, LogLevel.Error, "Reading from the server failed", EventName = "ReadFailed")]
-        public static partial void ReadFailed(ILogger logger, Exception exception);
-
-        // Next free id in this range: 3008.
     }
 }

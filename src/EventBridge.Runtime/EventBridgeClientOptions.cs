@@ -6,6 +6,16 @@ namespace EventBridge;
 /// <returns><see langword="true"/> to forward the event.</returns>
 public delegate bool ForwardFilter(EventMessage message);
 
+/// <summary>What a client's outbox does when an event arrives and the outbox is full.</summary>
+public enum OutboxOverflow
+{
+    /// <summary>Drop the oldest event, preferring one already written and waiting for its ack, to make room.</summary>
+    DropOldest,
+
+    /// <summary>Keep the outbox as it is and drop the new event.</summary>
+    DropNewest,
+}
+
 /// <summary>Settings of an <see cref="EventBridgeClient"/>.</summary>
 public sealed record EventBridgeClientOptions
 {
@@ -24,12 +34,73 @@ public sealed record EventBridgeClientOptions
     /// <summary>The logger factory. Default: none, so nothing is logged.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>Decides which local events are forwarded. Default: none, so every local event is forwarded.</summary>
+    /// <summary>
+    /// Decides which local events are forwarded; see <see cref="ForwardFilters"/> for common ones. Default: none, so
+    /// every local event is forwarded.
+    /// </summary>
     public ForwardFilter? ForwardFilter { get; init; }
 
-    /// <summary>How long <see cref="EventBridgeClient.ConnectAsync"/> waits for the server's welcome. Default: 5 seconds.</summary>
+    /// <summary>
+    /// Whether an event that a consumer emits while it handles a remote event, on that event's own signal and
+    /// namespace, is forwarded. Default: <see langword="false"/>. Such an event is delivered locally but not
+    /// forwarded, because two processes whose consumers re-emit what they receive would otherwise pass the event
+    /// back and forth forever. Events on other signals, such as replies, are always forwarded.
+    /// </summary>
+    public bool ForwardSameSignalReactions { get; init; }
+
+    /// <summary>
+    /// How long one connection attempt (TCP connect, hello and the server's welcome) may take. Default: 5 seconds.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The maximum size of one received frame in bytes. Default: 1 MiB, the server's default.</summary>
+    /// <summary>
+    /// Whether the client reconnects by itself after losing its connection. Default: <see langword="true"/>. It
+    /// retries until it is disposed, waiting <see cref="ReconnectDelay"/> before the first retry and twice as long
+    /// before each further one, up to <see cref="MaxReconnectDelay"/>; every wait is randomized by ±20 % so that
+    /// many clients do not retry in step after a server restart.
+    /// </summary>
+    public bool Reconnect { get; init; } = true;
+
+    /// <summary>The wait before the first reconnection attempt. Default: 100 milliseconds.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between reconnection attempts. Default: 10 seconds.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The number of forwarded events the client keeps until the server has acknowledged them, including events
+    /// emitted while disconnected, which are sent in order after reconnecting. Default: 10,000. When it is full,
+    /// <see cref="OutboxOverflow"/> decides which event is dropped; each drop raises
+    /// <see cref="EventBridgeClient.EventDropped"/> and is logged.
+    /// </summary>
+    public int OutboxCapacity { get; init; } = 10_000;
+
+    /// <summary>What happens when the outbox is full. Default: <see cref="EventBridge.OutboxOverflow.DropOldest"/>.</summary>
+    public OutboxOverflow OutboxOverflow { get; init; } = OutboxOverflow.DropOldest;
+
+    /// <summary>
+    /// The number of recent event ids the client remembers to drop events that arrive twice, for example when
+    /// another client resends events after a reconnect. Default: 16,384. 0 turns duplicate detection off.
+    /// </summary>
+    public int DuplicateWindow { get; init; } = 16_384;
+
+    /// <summary>
+    /// How often the client pings the server while connected. Default: 15 seconds. When nothing arrives from the
+    /// server for twice this long, the client treats the connection as lost and reconnects.
+    /// <see cref="TimeSpan.Zero"/> turns pings off.
+    /// </summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long <see cref="EventBridgeClient.DisposeAsync"/> waits for the server to acknowledge the events still in
+    /// the outbox. Default: 2 seconds. Events left after that are reported through
+    /// <see cref="EventBridgeClient.EventDropped"/>.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The maximum size of one frame in bytes, sent or received. Default: 1 MiB, the server's default. A local event
+    /// whose frame is longer is not forwarded and is reported through <see cref="EventBridgeClient.EventDropped"/>.
+    /// </summary>
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
 }

@@ -22,9 +22,27 @@ public sealed record EventBridgeServerOptions
 
     /// <summary>
     /// The maximum size of one frame in bytes, line ending excluded. Default: 1 MiB, as NATS's default payload limit.
-    /// A longer line is discarded without being buffered whole, and its sender gets an error frame.
+    /// A longer line is discarded without being buffered whole, and its sender gets a <c>frame_too_large</c> error
+    /// frame; the connection stays open.
     /// </summary>
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// The maximum number of bytes queued for one client that reads too slowly. Default: 16 MiB. When a relayed
+    /// event would exceed it, the server sends that client a <c>slow_consumer</c> error frame and closes its
+    /// connection, so that one stalled reader cannot make the server's memory grow; other clients are unaffected.
+    /// </summary>
+    public long MaxPendingBytesPerClient { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// The number of recent event ids the server remembers to drop events that a client sends twice, which happens
+    /// when a client resends unacknowledged events after reconnecting. Default: 65,536, enough for six clients that
+    /// each resend a full outbox of the default size. 0 turns duplicate detection off.
+    /// </summary>
+    public int DuplicateWindow { get; init; } = 65_536;
+
+    /// <summary>The backlog of connections waiting to be accepted. Default: 512.</summary>
+    public int ListenBacklog { get; init; } = 512;
 
     /// <summary>How long <see cref="EventBridgeServer.StopAsync"/> waits for queued frames to reach clients. Default: 2 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(2);

@@ -19,6 +19,9 @@ internal readonly struct Frame
     /// <summary>The client name of a hello frame.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The client address of a welcome frame.</summary>
+    public string? Address { get; init; }
+
     public string? SourceName { get; init; }
 
     public string? SourceAddress { get; init; }
@@ -31,6 +34,12 @@ internal readonly struct Frame
 
     /// <summary>The error message of an error frame.</summary>
     public string? Message { get; init; }
+
+    /// <summary>The sequence number a client gave an event frame, or the number an ack frame confirms.</summary>
+    public long? Seq { get; init; }
+
+    /// <summary>Whether a welcome frame states that the server acknowledges event frames.</summary>
+    public bool Acks { get; init; }
 
     /// <summary>The byte range of the <c>args</c> array in the frame, empty when absent.</summary>
     public Range Args { get; init; }
@@ -65,8 +74,10 @@ internal readonly struct Frame
         }
 
         string? type = null, signal = null, ns = null, id = null, name = null, code = null, message = null;
-        string? sourceName = null, sourceAddress = null;
+        string? sourceName = null, sourceAddress = null, address = null;
         var hasSource = false;
+        var acks = false;
+        long? seq = null;
         Range args = default, kwargs = default;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -99,6 +110,10 @@ internal readonly struct Frame
             {
                 name = ReadString(ref reader, "name", nullable: true);
             }
+            else if (reader.ValueTextEquals("address"u8))
+            {
+                address = ReadString(ref reader, "address", nullable: true);
+            }
             else if (reader.ValueTextEquals("code"u8))
             {
                 code = ReadString(ref reader, "code", nullable: true);
@@ -106,6 +121,15 @@ internal readonly struct Frame
             else if (reader.ValueTextEquals("message"u8))
             {
                 message = ReadString(ref reader, "message", nullable: true);
+            }
+            else if (reader.ValueTextEquals("seq"u8))
+            {
+                seq = ReadSequence(ref reader);
+            }
+            else if (reader.ValueTextEquals("acks"u8))
+            {
+                reader.Read();
+                acks = reader.TokenType == JsonTokenType.True;
             }
             else if (reader.ValueTextEquals("source"u8))
             {
@@ -137,11 +161,14 @@ internal readonly struct Frame
             Namespace = string.IsNullOrEmpty(ns) ? null : ns,
             Id = id,
             Name = name,
+            Address = address,
             Code = code,
             Message = message,
             SourceName = sourceName,
             SourceAddress = sourceAddress,
             HasSource = hasSource,
+            Seq = seq,
+            Acks = acks,
             Args = args,
             Kwargs = kwargs,
         };
@@ -154,6 +181,7 @@ internal readonly struct Frame
         "welcome" => FrameKind.Welcome,
         "ping" => FrameKind.Ping,
         "pong" => FrameKind.Pong,
+        "ack" => FrameKind.Ack,
         "error" => FrameKind.Error,
         "bye" => FrameKind.Bye,
         _ => throw new ProtocolException("unknown_type", $"The frame type '{type}' is unknown."),
@@ -173,6 +201,22 @@ internal readonly struct Frame
         }
 
         throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be a string, not {Describe(reader.TokenType)}.");
+    }
+
+    private static long? ReadSequence(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
+        {
+            throw new ProtocolException("invalid_frame", "The member \"seq\" must be a non-negative integer.");
+        }
+
+        return value;
     }
 
     private static Range ReadContainer(ref Utf8JsonReader reader, JsonTokenType expected, string member)

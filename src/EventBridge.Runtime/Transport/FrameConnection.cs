@@ -10,59 +10,115 @@ namespace EventBridge.Transport;
 /// <param name="frame">The frame without its line ending; valid only until the handler returns.</param>
 internal delegate ValueTask FrameHandler(ReadOnlySequence<byte> frame);
 
+/// <summary>The result of queuing a frame on a <see cref="FrameConnection"/>.</summary>
+internal enum SendResult
+{
+    Queued,
+
+    /// <summary>The connection is closing; the frame was not queued.</summary>
+    Closed,
+
+    /// <summary>The frames already queued reach the pending-bytes limit; the frame was not queued.</summary>
+    Full,
+}
+
 /// <summary>
-/// One TCP connection that carries frames: a read loop over a <see cref="PipeReader"/> and a write loop that
-/// drains queued frames into the socket, joining small frames into larger writes.
+/// One TCP connection that carries frames: a read loop over a <see cref="PipeReader"/>, and a write loop that
+/// drains queued frames into the socket, joining small frames into larger writes. Writers that need
+/// backpressure instead of a queue use <see cref="WriteAsync"/>, which shares the write lock with the loop.
 /// </summary>
 internal sealed class FrameConnection : IAsyncDisposable
 {
     /// <summary>Writes of up to this size gather queued frames; 64 KiB is the size of a typical socket send buffer.</summary>
-    private const int WriteBatchBytes = 64 * 1024;
+    public const int WriteBatchBytes = 64 * 1024;
+
+    /// <summary>The read buffer; 16 KiB holds many small frames, and the pipe grows it for larger ones.</summary>
+    private const int ReadBufferBytes = 16 * 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
     private readonly Channel<byte[]> _outbound;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameBytes;
+    private readonly long _maxPendingBytes;
     private readonly CancellationTokenSource _closing = new();
+    private long _pendingBytes;
     private Task? _writeLoop;
     private int _closed;
 
-    public FrameConnection(Socket socket, int maxFrameBytes)
+    /// <param name="socket">A connected socket; the connection owns it.</param>
+    /// <param name="maxFrameBytes">The longest line accepted by <see cref="ReadFramesAsync"/>.</param>
+    /// <param name="maxPendingBytes">The most bytes that <see cref="Send(byte[])"/> keeps queued; 0 for no limit.</param>
+    public FrameConnection(Socket socket, int maxFrameBytes, long maxPendingBytes)
     {
         _socket = socket;
         _socket.NoDelay = true;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true));
+
+        // The byte count in Send bounds this channel, so the channel itself needs no capacity.
         _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
         _maxFrameBytes = maxFrameBytes;
-        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _maxPendingBytes = maxPendingBytes;
     }
 
     public IPEndPoint? RemoteEndPoint { get; }
 
-    /// <summary>Cancelled when the connection starts closing.</summary>
+    /// <summary>Cancelled when the connection starts closing or a write fails.</summary>
     public CancellationToken Closing => _closing.Token;
+
+    /// <summary>The bytes queued by <see cref="Send(byte[])"/> and not yet written to the socket.</summary>
+    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
     /// <summary>Starts the write loop; call once before <see cref="ReadFramesAsync"/>.</summary>
     public void Start() => _writeLoop = Task.Run(WriteLoopAsync);
 
-    /// <summary>Queues a frame; returns <see langword="false"/> when the connection is closing.</summary>
-    public bool Send(byte[] frame) => _outbound.Writer.TryWrite(frame);
+    /// <summary>Queues a frame for the write loop unless the connection is closing or its queue is full.</summary>
+    public SendResult Send(byte[] frame) => Send(frame, ignoreLimit: false);
+
+    /// <summary>Queues a frame even when the queue is full; used for the last error frame to a slow peer.</summary>
+    public SendResult SendIgnoringLimit(byte[] frame) => Send(frame, ignoreLimit: true);
 
     /// <summary>Writes a frame with <paramref name="write"/> and queues it.</summary>
-    public bool Send<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
+    public SendResult Send<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         write(buffer, state);
-        return Send(buffer.WrittenSpan.ToArray());
+        return Send(buffer.WrittenSpan.ToArray(), ignoreLimit: true);
+    }
+
+    /// <summary>
+    /// Writes bytes straight to the socket under the write lock, so that the caller waits while the peer is slow.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The connection closed or <paramref name="cancellationToken"/> fired.</exception>
+    /// <exception cref="IOException">The write failed; the connection is closing.</exception>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(bytes, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            await _closing.CancelAsync().ConfigureAwait(false);
+            throw new IOException("Writing to the connection failed.", exception);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>
     /// Reads frames until the peer closes the connection or <see cref="CloseAsync"/> is called. A line longer than the
     /// maximum frame size is discarded up to its newline and reported through <paramref name="onOversized"/>.
+    /// <paramref name="onBatchEnd"/> runs after the frames of each read, which lets a caller answer a burst once.
     /// </summary>
-    public async Task ReadFramesAsync(FrameHandler onFrame, Action<long> onOversized)
+    public async Task ReadFramesAsync(FrameHandler onFrame, Action<long> onOversized, Action? onBatchEnd = null)
     {
         var discarding = false;
         long discarded = 0;
@@ -108,6 +164,7 @@ internal sealed class FrameConnection : IAsyncDisposable
                     }
                 }
 
+                onBatchEnd?.Invoke();
                 if (!discarding && buffer.Length > _maxFrameBytes)
                 {
                     // The line has no newline yet and is already too long: stop buffering it.
@@ -144,7 +201,7 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>
     /// Stops the connection: queued frames are flushed for up to <paramref name="flushTimeout"/>, then the socket
-    /// is closed.
+    /// is closed, which also ends <see cref="ReadFramesAsync"/>.
     /// </summary>
     public async Task CloseAsync(TimeSpan flushTimeout)
     {
@@ -154,7 +211,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
 
         _outbound.Writer.TryComplete();
-        if (_writeLoop is not null)
+        if (_writeLoop is not null && flushTimeout > TimeSpan.Zero)
         {
             await _writeLoop.WaitAsync(flushTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -177,7 +234,30 @@ internal sealed class FrameConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+        if (_writeLoop is not null)
+        {
+            await _writeLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         _closing.Dispose();
+    }
+
+    private SendResult Send(byte[] frame, bool ignoreLimit)
+    {
+        var pending = Interlocked.Add(ref _pendingBytes, frame.Length);
+        if (!ignoreLimit && _maxPendingBytes > 0 && pending > _maxPendingBytes)
+        {
+            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            return SendResult.Full;
+        }
+
+        if (!_outbound.Writer.TryWrite(frame))
+        {
+            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            return SendResult.Closed;
+        }
+
+        return SendResult.Queued;
     }
 
     private async Task WriteLoopAsync()
@@ -188,31 +268,14 @@ internal sealed class FrameConnection : IAsyncDisposable
             var reader = _outbound.Reader;
             while (await reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
             {
-                var length = 0;
-                while (reader.TryRead(out var frame))
+                await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+                try
                 {
-                    if (frame.Length > batch.Length - length)
-                    {
-                        if (length > 0)
-                        {
-                            await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
-                            length = 0;
-                        }
-
-                        if (frame.Length > batch.Length)
-                        {
-                            await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
-                            continue;
-                        }
-                    }
-
-                    frame.CopyTo(batch.AsSpan(length));
-                    length += frame.Length;
+                    await DrainAsync(reader, batch).ConfigureAwait(false);
                 }
-
-                if (length > 0)
+                finally
                 {
-                    await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+                    _writeLock.Release();
                 }
             }
         }
@@ -230,5 +293,39 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(batch);
         }
+    }
+
+    private async Task DrainAsync(ChannelReader<byte[]> reader, byte[] batch)
+    {
+        var length = 0;
+        long drained = 0;
+        while (reader.TryRead(out var frame))
+        {
+            drained += frame.Length;
+            if (frame.Length > batch.Length - length)
+            {
+                if (length > 0)
+                {
+                    await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+                    length = 0;
+                }
+
+                if (frame.Length > batch.Length)
+                {
+                    await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
+            frame.CopyTo(batch.AsSpan(length));
+            length += frame.Length;
+        }
+
+        if (length > 0)
+        {
+            await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+        }
+
+        Interlocked.Add(ref _pendingBytes, -drained);
     }
 }

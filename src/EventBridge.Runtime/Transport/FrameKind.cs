@@ -8,6 +8,7 @@ internal enum FrameKind
     Welcome,
     Ping,
     Pong,
+    Ack,
     Error,
     Bye,
 }

@@ -20,8 +20,14 @@ internal static class FrameWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>Writes an event frame; <paramref name="source"/>, when given, replaces the event's own origin.</summary>
-    public static void WriteEvent(IBufferWriter<byte> output, EventMessage message, EventOrigin? source)
+    /// <summary>The protocol version that hello and welcome frames announce.</summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary>
+    /// Writes an event frame. <paramref name="source"/>, when given, replaces the event's own origin;
+    /// <paramref name="seq"/>, when given, asks the server to acknowledge the frame.
+    /// </summary>
+    public static void WriteEvent(IBufferWriter<byte> output, EventMessage message, EventOrigin? source, long? seq = null)
     {
         var writer = Rent(output);
         writer.WriteStartObject();
@@ -39,6 +45,12 @@ internal static class FrameWriter
         if (source is not null)
         {
             WriteSource(writer, source);
+        }
+
+        writer.WriteNumber("time"u8, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (seq is { } value)
+        {
+            writer.WriteNumber("seq"u8, value);
         }
 
         writer.WriteEndObject();
@@ -98,15 +110,77 @@ internal static class FrameWriter
 
     private static void WriteId(Utf8JsonWriter writer, EventId id)
     {
+        writer.WritePropertyName("id"u8);
+        WriteIdValue(writer, id);
+    }
+
+    private static void WriteIdValue(Utf8JsonWriter writer, EventId id)
+    {
         Span<char> buffer = stackalloc char[64];
         if (id.FormattedLength <= buffer.Length && id.TryFormat(buffer, out var written))
         {
-            writer.WriteString("id"u8, buffer[..written]);
+            writer.WriteStringValue(buffer[..written]);
         }
         else
         {
-            writer.WriteString("id"u8, id.ToString());
+            writer.WriteStringValue(id.ToString());
         }
+    }
+
+    /// <summary>Writes a <c>hello</c> frame, which a client sends first to announce its name.</summary>
+    public static void WriteHello(IBufferWriter<byte> output, string name)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "hello"u8);
+        writer.WriteString("name"u8, name);
+        writer.WriteNumber("protocol"u8, ProtocolVersion);
+        writer.WriteEndObject();
+        Return(writer, output);
+    }
+
+    /// <summary>Writes the <c>welcome</c> frame that answers a hello.</summary>
+    public static void WriteWelcome(IBufferWriter<byte> output, EventOrigin client, string serverName, int maxFrameBytes)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "welcome"u8);
+        writer.WriteString("name"u8, client.Name);
+        writer.WriteString("address"u8, client.Address);
+        writer.WriteString("server"u8, serverName);
+        writer.WriteNumber("protocol"u8, ProtocolVersion);
+        writer.WriteBoolean("acks"u8, true);
+        writer.WriteNumber("max_frame_bytes"u8, maxFrameBytes);
+        writer.WriteEndObject();
+        Return(writer, output);
+    }
+
+    /// <summary>Writes an <c>ack</c> frame that confirms every event frame up to and including <paramref name="seq"/>.</summary>
+    public static void WriteAck(IBufferWriter<byte> output, long seq)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "ack"u8);
+        writer.WriteNumber("seq"u8, seq);
+        writer.WriteEndObject();
+        Return(writer, output);
+    }
+
+    /// <summary>Writes an <c>error</c> frame; <paramref name="seq"/> names the rejected event frame when it had one.</summary>
+    public static void WriteError(IBufferWriter<byte> output, string code, string message, long? seq = null)
+    {
+        var writer = Rent(output);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "error"u8);
+        writer.WriteString("code"u8, code);
+        writer.WriteString("message"u8, message);
+        if (seq is { } value)
+        {
+            writer.WriteNumber("seq"u8, value);
+        }
+
+        writer.WriteEndObject();
+        Return(writer, output);
     }
 
     private static void WriteSource(Utf8JsonWriter writer, EventOrigin source)

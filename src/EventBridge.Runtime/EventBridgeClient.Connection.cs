@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.Net.Sockets;
+using EventBridge.Transport;
+
+namespace EventBridge;
+
+/// <summary>The connection half of the client: connecting, reading, writing the outbox, pinging and reconnecting.</summary>
+public sealed partial class EventBridgeClient
+{
+    /// <summary>Connects, sends hello, waits for the welcome, then starts writing the outbox.</summary>
+    private async Task<Session> OpenSessionAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException(
+                $"Connecting to the EventBridge server at {_options.Host}:{_options.Port} timed out after " +
+                $"{_options.ConnectTimeout.TotalSeconds:0.###} s.");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        // Only control frames go through the connection's queue; events are written from the outbox.
+        var session = new Session(new FrameConnection(socket, _options.MaxFrameBytes, maxPendingBytes: 0));
+        session.Connection.Start();
+        session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
+        session.Connection.Send(_options.Name, static (buffer, name) => FrameWriter.WriteHello(buffer, name));
+
+        bool acks;
+        try
+        {
+            acks = await session.Welcome.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            await session.Connection.DisposeAsync().ConfigureAwait(false);
+            await session.ReadLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"The EventBridge server at {_options.Host}:{_options.Port} did not send a welcome within " +
+                    $"{_options.ConnectTimeout.TotalSeconds:0.###} s.");
+            }
+
+            throw;
+        }
+
+        session.Acks = acks;
+        _outbox.Requeue();
+        _session = session;
+        if (_disposing.IsCancellationRequested)
+        {
+            // DisposeAsync ran while the welcome was on its way and may have missed this session.
+            session.Closing = true;
+            await session.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+        }
+
+        session.Pump = Task.Run(() => PumpAsync(session), CancellationToken.None);
+        session.Heartbeat = Task.Run(() => HeartbeatAsync(session), CancellationToken.None);
+        Log.Connected(_logger, _options.Name, _options.Host, _options.Port, _outbox.Count);
+        SetState(EventBridgeClientState.Connected, null);
+        return session;
+    }
+
+    /// <summary>Watches the current connection and replaces it after a loss until the client is disposed.</summary>
+    private async Task RunAsync(Session session)
+    {
+        while (true)
+        {
+            await session.ReadLoop!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await CloseSessionAsync(session).ConfigureAwait(false);
+            if (_disposing.IsCancellationRequested || session.Closing)
+            {
+                return;
+            }
+
+            Log.ConnectionLost(_logger, _options.Name, _outbox.Count);
+            if (!_options.Reconnect)
+            {
+                SetState(EventBridgeClientState.Disconnected, session.Failure);
+                return;
+            }
+
+            SetState(EventBridgeClientState.Reconnecting, session.Failure);
+            var next = await ReconnectAsync().ConfigureAwait(false);
+            if (next is null)
+            {
+                return;
+            }
+
+            session = next;
+        }
+    }
+
+    private async Task<Session?> ReconnectAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var delay = ReconnectDelayFor(attempt);
+            Log.Reconnecting(_logger, _options.Name, attempt, delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, _disposing.Token).ConfigureAwait(false);
+                var session = await OpenSessionAsync(_disposing.Token).ConfigureAwait(false);
+                Log.Reconnected(_logger, _options.Name, attempt);
+                return session;
+            }
+            catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception exception)
+            {
+                Log.ReconnectFailed(_logger, exception, _options.Name, attempt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The wait before reconnection attempt <paramref name="attempt"/> (1-based): the initial delay, doubled for each
+    /// earlier attempt, capped, then randomized by ±20 %.
+    /// </summary>
+    private TimeSpan ReconnectDelayFor(int attempt)
+    {
+        var initial = _options.ReconnectDelay.TotalMilliseconds;
+        var cap = _options.MaxReconnectDelay.TotalMilliseconds;
+
+        // 2^30 times any sensible initial delay is far above any cap; the bound keeps the shift from overflowing.
+        var exponential = initial * (1L << Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, cap);
+        var jittered = capped * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, cap));
+    }
+
+    private async Task CloseSessionAsync(Session session)
+    {
+        await session.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+        if (session.Pump is not null)
+        {
+            await session.Pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (session.Heartbeat is not null)
+        {
+            await session.Heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await session.Connection.DisposeAsync().ConfigureAwait(false);
+
+        // Written but unacknowledged events go back to the front of the outbox for the next connection.
+        _outbox.Requeue();
+    }
+
+    private async Task ReadLoopAsync(Session session)
+    {
+        try
+        {
+            await session.Connection.ReadFramesAsync(
+                line => OnFrame(session, line),
+                length => Log.OversizedFrame(_logger, length)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            session.Failure = exception;
+            Log.ReadFailed(_logger, exception, _options.Name);
+        }
+        finally
+        {
+            session.Failure ??= new IOException("The server closed the connection.");
+            session.Welcome.TrySetException(
+                new IOException("The server closed the connection before welcoming the client."));
+        }
+    }
+
+    private ValueTask OnFrame(Session session, ReadOnlySequence<byte> line)
+    {
+        session.LastReceived = Environment.TickCount64;
+        var bytes = line.ToArray();
+        Frame frame;
+        try
+        {
+            frame = Frame.Parse(bytes);
+        }
+        catch (ProtocolException exception)
+        {
+            Log.InvalidFrame(_logger, exception.Code, exception.Message);
+            return default;
+        }
+
+        switch (frame.Kind)
+        {
+            case FrameKind.Event:
+                DeliverRemote(frame, bytes);
+                break;
+            case FrameKind.Ack:
+                if (frame.Seq is { } seq)
+                {
+                    _outbox.Acknowledge(seq);
+                }
+
+                break;
+            case FrameKind.Welcome:
+                Identity = new EventOrigin(frame.Name ?? _options.Name, frame.Address);
+                session.Welcome.TrySetResult(frame.Acks);
+                break;
+            case FrameKind.Error:
+                Log.ServerError(_logger, frame.Code ?? "unknown", frame.Message ?? string.Empty);
+                break;
+            case FrameKind.Bye:
+                Log.ServerSaidBye(_logger, _options.Name);
+                break;
+            default:
+                // Pongs only prove the connection is alive, which LastReceived already records.
+                break;
+        }
+
+        return default;
+    }
+
+    private void DeliverRemote(Frame frame, byte[] bytes)
+    {
+        var id = frame.Id is null ? default : EventId.Parse(frame.Id);
+        if (!_seenIds.TryAdd(id))
+        {
+            Log.DuplicateDropped(_logger, frame.Signal!, id);
+            return;
+        }
+
+        var source = frame.SourceName is null ? null : new EventOrigin(frame.SourceName, frame.SourceAddress);
+        var message = EventMessage.FromJson(
+            frame.Signal!,
+            frame.Namespace,
+            id,
+            source,
+            isRemote: true,
+            bytes.AsMemory(frame.Args),
+            bytes.AsMemory(frame.Kwargs));
+
+        var outer = s_delivering.Value;
+        s_delivering.Value = message;
+        try
+        {
+            _bus.Emit(message);
+        }
+        catch (ArgumentException exception)
+        {
+            Log.InvalidFrame(_logger, "invalid_signal", exception.Message);
+        }
+        finally
+        {
+            s_delivering.Value = outer;
+        }
+    }
+
+    /// <summary>Writes outbox entries to the connection in order, in batches, until the connection closes.</summary>
+    private async Task PumpAsync(Session session)
+    {
+        var token = session.Connection.Closing;
+        var buffer = ArrayPool<byte>.Shared.Rent(FrameConnection.WriteBatchBytes);
+        var batch = new List<OutboxEntry>();
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                batch.Clear();
+                if (!_outbox.TakeBatch(batch, FrameConnection.WriteBatchBytes, session.Acks))
+                {
+                    await _outbox.WaitAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (batch.Count == 1)
+                {
+                    await session.Connection.WriteAsync(batch[0].Frame, token).ConfigureAwait(false);
+                    continue;
+                }
+
+                var length = 0;
+                foreach (var entry in batch)
+                {
+                    entry.Frame.CopyTo(buffer.AsSpan(length));
+                    length += entry.Frame.Length;
+                }
+
+                await session.Connection.WriteAsync(buffer.AsMemory(0, length), token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException exception)
+        {
+            Log.WriteFailed(_logger, exception, _options.Name);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Pings the server and closes the connection when the server has been silent for two intervals.</summary>
+    private async Task HeartbeatAsync(Session session)
+    {
+        if (_options.PingInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var silenceLimit = (long)(_options.PingInterval.TotalMilliseconds * 2);
+        using var timer = new PeriodicTimer(_options.PingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(session.Connection.Closing).ConfigureAwait(false))
+            {
+                var silence = Environment.TickCount64 - session.LastReceived;
+                if (silence > silenceLimit)
+                {
+                    Log.ServerSilent(_logger, _options.Name, silence);
+                    session.Failure = new TimeoutException($"The server sent nothing for {silence} ms.");
+                    await session.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+                    return;
+                }
+
+                session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One connection to the server and the tasks that serve it.</summary>
+    private sealed class Session(FrameConnection connection)
+    {
+        public FrameConnection Connection { get; } = connection;
+
+        /// <summary>Completes with whether the server acknowledges events, once its welcome arrives.</summary>
+        public TaskCompletionSource<bool> Welcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task? ReadLoop { get; set; }
+
+        public Task? Pump { get; set; }
+
+        public Task? Heartbeat { get; set; }
+
+        public bool Acks { get; set; }
+
+        /// <summary>Set when the client itself closes the connection, so that the loss is not followed by a retry.</summary>
+        public bool Closing { get; set; }
+
+        public Exception? Failure { get; set; }
+
+        public long LastReceived { get; set; } = Environment.TickCount64;
+    }
+}

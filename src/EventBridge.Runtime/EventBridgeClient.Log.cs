@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+
+namespace EventBridge;
+
+public sealed partial class EventBridgeClient
+{
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information,
+            "Client {ClientName} connected to {Host}:{Port}; {OutboxCount} events wait in the outbox",
+            EventName = "ClientConnected")]
+        public static partial void Connected(ILogger logger, string clientName, string host, int port, int outboxCount);
+
+        [LoggerMessage(3002, LogLevel.Warning,
+            "Client {ClientName} lost its connection; {OutboxCount} events wait in the outbox",
+            EventName = "ConnectionLost")]
+        public static partial void ConnectionLost(ILogger logger, string clientName, int outboxCount);
+
+        [LoggerMessage(3003, LogLevel.Warning, "The server sent an invalid frame: {Code}: {Reason}", EventName = "InvalidFrame")]
+        public static partial void InvalidFrame(ILogger logger, string code, string reason);
+
+        [LoggerMessage(3004, LogLevel.Warning, "The server reported an error: {Code}: {Reason}", EventName = "ServerError")]
+        public static partial void ServerError(ILogger logger, string code, string reason);
+
+        [LoggerMessage(3005, LogLevel.Warning,
+            "Event {EventId} on signal {Signal} was not forwarded: {Reason} (drop {Count} of this client)",
+            EventName = "EventNotForwarded")]
+        public static partial void EventNotForwarded(
+            ILogger logger, string signal, EventId eventId, EventDropReason reason, long count);
+
+        [LoggerMessage(3006, LogLevel.Warning, "Discarded a frame of {Length} bytes from the server: it is over the size limit",
+            EventName = "OversizedFrame")]
+        public static partial void OversizedFrame(ILogger logger, long length);
+
+        [LoggerMessage(3007, LogLevel.Error, "Client {ClientName} failed reading from the server", EventName = "ReadFailed")]
+        public static partial void ReadFailed(ILogger logger, Exception exception, string clientName);
+
+        [LoggerMessage(3008, LogLevel.Warning, "Client {ClientName} failed to connect to {Host}:{Port}",
+            EventName = "ConnectFailed")]
+        public static partial void ConnectFailed(ILogger logger, Exception exception, string clientName, string host, int port);
+
+        [LoggerMessage(3009, LogLevel.Information,
+            "Client {ClientName} reconnects in {DelayMilliseconds:0} ms (attempt {Attempt})", EventName = "Reconnecting")]
+        public static partial void Reconnecting(ILogger logger, string clientName, int attempt, double delayMilliseconds);
+
+        [LoggerMessage(3010, LogLevel.Information, "Client {ClientName} reconnected after {Attempt} attempts",
+            EventName = "Reconnected")]
+        public static partial void Reconnected(ILogger logger, string clientName, int attempt);
+
+        [LoggerMessage(3011, LogLevel.Warning, "Client {ClientName} failed reconnection attempt {Attempt}",
+            EventName = "ReconnectFailed")]
+        public static partial void ReconnectFailed(ILogger logger, Exception exception, string clientName, int attempt);
+
+        [LoggerMessage(3012, LogLevel.Warning, "Client {ClientName} failed writing to the server", EventName = "WriteFailed")]
+        public static partial void WriteFailed(ILogger logger, Exception exception, string clientName);
+
+        [LoggerMessage(3013, LogLevel.Information, "The server said bye to client {ClientName}", EventName = "ServerSaidBye")]
+        public static partial void ServerSaidBye(ILogger logger, string clientName);
+
+        [LoggerMessage(3014, LogLevel.Debug, "Dropped duplicate event {EventId} on signal {Signal}", EventName = "DuplicateDropped")]
+        public static partial void DuplicateDropped(ILogger logger, string signal, EventId eventId);
+
+        [LoggerMessage(3015, LogLevel.Debug,
+            "Event {EventId} on signal {Signal} was not forwarded: a consumer emitted it while handling remote event {CauseId} of the same signal",
+            EventName = "ReactionNotForwarded")]
+        public static partial void ReactionNotForwarded(ILogger logger, string signal, EventId eventId, EventId causeId);
+
+        [LoggerMessage(3016, LogLevel.Error, "Event {EventId} on signal {Signal} could not be written as JSON",
+            EventName = "SerializationFailed")]
+        public static partial void SerializationFailed(ILogger logger, Exception exception, string signal, EventId eventId);
+
+        [LoggerMessage(3017, LogLevel.Error, "A handler of the client's {EventName} event threw", EventName = "HandlerFailed")]
+        public static partial void HandlerFailed(ILogger logger, Exception exception, string eventName);
+
+        [LoggerMessage(3018, LogLevel.Warning,
+            "Client {ClientName} closes its connection: the server sent nothing for {SilenceMilliseconds} ms",
+            EventName = "ServerSilent")]
+        public static partial void ServerSilent(ILogger logger, string clientName, long silenceMilliseconds);
+
+        // Next free id in this range: 3019.
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace EventBridge;
+
+public sealed partial class EventBridgeServer
+{
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "EventBridge server listening on {EndPoint}", EventName = "ServerStarted")]
+        public static partial void Started(ILogger logger, string endPoint);
+
+        [LoggerMessage(2002, LogLevel.Information, "EventBridge server stopped; {ClientCount} connections did not close in time",
+            EventName = "ServerStopped")]
+        public static partial void Stopped(ILogger logger, int clientCount);
+
+        [LoggerMessage(2003, LogLevel.Information, "Client {SessionId} ({ClientName}) connected from {Address}",
+            EventName = "ClientConnected")]
+        public static partial void ClientConnected(ILogger logger, long sessionId, string clientName, string address);
+
+        [LoggerMessage(2004, LogLevel.Debug, "Accepted connection {SessionId} from {Address}", EventName = "ConnectionAccepted")]
+        public static partial void ConnectionAccepted(ILogger logger, long sessionId, string address);
+
+        [LoggerMessage(2005, LogLevel.Information, "Client {SessionId} ({ClientName}) from {Address} disconnected",
+            EventName = "ClientDisconnected")]
+        public static partial void ClientDisconnected(ILogger logger, long sessionId, string clientName, string address);
+
+        [LoggerMessage(2006, LogLevel.Warning,
+            "Rejected a frame from client {SessionId} ({ClientName}): {Code}: {Reason} (rejection {Count} on this connection)",
+            EventName = "FrameRejected")]
+        public static partial void FrameRejected(
+            ILogger logger, long sessionId, string clientName, string code, string reason, long count);
+
+        [LoggerMessage(2007, LogLevel.Error, "Accepting a connection failed", EventName = "AcceptFailed")]
+        public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2008, LogLevel.Error, "The connection of client {SessionId} ({ClientName}) failed",
+            EventName = "SessionFailed")]
+        public static partial void SessionFailed(ILogger logger, Exception exception, long sessionId, string clientName);
+
+        [LoggerMessage(2009, LogLevel.Information, "EventBridge server stopping; closing {ClientCount} connections",
+            EventName = "ServerStopping")]
+        public static partial void Stopping(ILogger logger, int clientCount);
+
+        [LoggerMessage(2010, LogLevel.Error, "EventBridge server failed to listen on {Host}:{Port}", EventName = "StartFailed")]
+        public static partial void StartFailed(ILogger logger, Exception exception, string host, int port);
+
+        [LoggerMessage(2011, LogLevel.Warning,
+            "Closing client {SessionId} ({ClientName}): {PendingBytes} bytes are waiting for it, over the limit of {MaxPendingBytes}",
+            EventName = "SlowConsumer")]
+        public static partial void SlowConsumer(
+            ILogger logger, long sessionId, string clientName, long pendingBytes, long maxPendingBytes);
+
+        [LoggerMessage(2012, LogLevel.Debug, "Dropped duplicate event {EventId} on signal {Signal} from {ClientName}",
+            EventName = "DuplicateDropped")]
+        public static partial void DuplicateDropped(ILogger logger, string signal, EventId eventId, string clientName);
+
+        [LoggerMessage(2013, LogLevel.Debug, "Client {SessionId} ({ClientName}) said bye", EventName = "ClientSaidBye")]
+        public static partial void ClientSaidBye(ILogger logger, long sessionId, string clientName);
+
+        [LoggerMessage(2014, LogLevel.Warning, "Client {SessionId} ({ClientName}) reported an error: {Code}: {Reason}",
+            EventName = "ClientReportedError")]
+        public static partial void ClientReportedError(
+            ILogger logger, long sessionId, string clientName, string code, string reason);
+
+        // Next free id in this range: 2015.
+    }
+}

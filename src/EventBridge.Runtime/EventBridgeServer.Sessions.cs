@@ -1,0 +1,295 @@
+using System.Buffers;
+using EventBridge.Transport;
+
+namespace EventBridge;
+
+/// <summary>The per-connection half of the server: reading frames, answering control frames and relaying events.</summary>
+public sealed partial class EventBridgeServer
+{
+    /// <summary>The longest client name a hello frame may announce, in UTF-16 characters.</summary>
+    private const int MaxClientNameLength = 256;
+
+    /// <summary>
+    /// Rejected frames logged per connection before the log thins out to every thousandth, so that a client that
+    /// sends garbage in a loop cannot flood the log.
+    /// </summary>
+    private const int RejectionsLoggedInFull = 10;
+
+    private async Task RunSessionAsync(ClientSession session)
+    {
+        var connection = session.Connection;
+        connection.Start();
+        Log.ConnectionAccepted(_logger, session.Id, session.Address);
+        try
+        {
+            await connection.ReadFramesAsync(
+                frame => HandleFrame(session, frame),
+                length => Reject(
+                    session,
+                    "frame_too_large",
+                    $"The frame of {length} bytes is longer than the maximum of {_options.MaxFrameBytes} bytes; it was discarded.",
+                    seq: null),
+                () => SendPendingAck(session)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.SessionFailed(_logger, exception, session.Id, session.Origin.Name);
+        }
+        finally
+        {
+            _sessions.TryRemove(session.Id, out _);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            Log.ClientDisconnected(_logger, session.Id, session.Origin.Name, session.Address);
+            if (session.Announced)
+            {
+                Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientDisconnected, session.Origin));
+            }
+        }
+    }
+
+    private ValueTask HandleFrame(ClientSession session, ReadOnlySequence<byte> line)
+    {
+        // The array is the relay buffer too: relayed frames reuse these bytes instead of re-encoding the payload.
+        var bytes = line.ToArray();
+        Frame frame;
+        try
+        {
+            frame = Frame.Parse(bytes);
+        }
+        catch (ProtocolException exception)
+        {
+            Reject(session, exception.Code, exception.Message, seq: null);
+            return default;
+        }
+
+        switch (frame.Kind)
+        {
+            case FrameKind.Event:
+                Announce(session);
+                RelayFromClient(session, frame, bytes);
+                if (frame.Seq is { } seq)
+                {
+                    session.PendingAck = Math.Max(session.PendingAck, seq);
+                }
+
+                break;
+            case FrameKind.Hello:
+                HandleHello(session, frame);
+                break;
+            case FrameKind.Ping:
+                session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "pong", []));
+                break;
+            case FrameKind.Bye:
+                Log.ClientSaidBye(_logger, session.Id, session.Origin.Name);
+                _ = session.Connection.CloseAsync(_options.ShutdownTimeout);
+                break;
+            case FrameKind.Error:
+                Log.ClientReportedError(_logger, session.Id, session.Origin.Name, frame.Code ?? "unknown", frame.Message ?? "");
+                break;
+            default:
+                // A pong, or a frame only a server sends: nothing to answer.
+                break;
+        }
+
+        return default;
+    }
+
+    private void HandleHello(ClientSession session, Frame frame)
+    {
+        if (session.Announced)
+        {
+            Reject(session, "unexpected_hello", "A hello frame must come first and only once; this one was ignored.", null);
+            return;
+        }
+
+        var name = frame.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxClientNameLength || name.Any(char.IsControl))
+        {
+            Reject(
+                session,
+                "invalid_name",
+                $"The client name must be 1 to {MaxClientNameLength} characters without control characters; " +
+                "the client's address is used instead.",
+                seq: null);
+        }
+        else
+        {
+            session.Origin = new EventOrigin(name, session.Address);
+        }
+
+        session.Connection.Send(
+            (session.Origin, _options.Name, _options.MaxFrameBytes),
+            static (buffer, state) => FrameWriter.WriteWelcome(buffer, state.Origin, state.Name, state.MaxFrameBytes));
+        Announce(session);
+    }
+
+    private void Announce(ClientSession session)
+    {
+        if (session.Announced)
+        {
+            return;
+        }
+
+        session.Announced = true;
+        Log.ClientConnected(_logger, session.Id, session.Origin.Name, session.Address);
+        Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientConnected, session.Origin));
+    }
+
+    private void RelayFromClient(ClientSession session, Frame frame, byte[] bytes)
+    {
+        var problem = SignalNames.Validate(frame.Signal);
+        if (problem is not null)
+        {
+            Reject(session, "invalid_signal", $"Invalid signal name '{frame.Signal}': {problem}.", frame.Seq);
+            return;
+        }
+
+        var id = frame.Id is null ? default : EventId.Parse(frame.Id);
+        if (!_seenIds.TryAdd(id))
+        {
+            Log.DuplicateDropped(_logger, frame.Signal!, id, session.Origin.Name);
+            return;
+        }
+
+        var message = new JsonEventMessage(
+            frame.Signal!,
+            frame.Namespace,
+            id,
+            session.Origin,
+            isRemote: true,
+            bytes.AsMemory(frame.Args),
+            bytes.AsMemory(frame.Kwargs))
+        {
+            // A frame that claims its own source, or lacks the id that every relayed event carries, gets a new
+            // envelope; the payload bytes are still copied as they are.
+            RelayFrame = frame.HasSource || frame.Id is null ? null : bytes,
+        };
+        Bus.Emit(message);
+    }
+
+    private void OnBusEvent(EventMessage message)
+    {
+        if (EventBridgeSignals.IsReserved(message.Signal))
+        {
+            return;
+        }
+
+        if (!message.IsRemote)
+        {
+            // Emitted on the server's own bus: every client receives it.
+            var frame = Serialize(message, _serverOrigin);
+            foreach (var session in _sessions.Values)
+            {
+                SendEvent(session, frame);
+            }
+
+            return;
+        }
+
+        var origin = message.Source;
+        byte[] relayed;
+        if (message is JsonEventMessage { RelayFrame: { } original } && origin is not null)
+        {
+            var buffer = new ArrayBufferWriter<byte>(original.Length + 96);
+            FrameWriter.WriteRelayed(buffer, original, origin);
+            relayed = buffer.WrittenSpan.ToArray();
+        }
+        else
+        {
+            // Middleware replaced the event, or the frame needs a new envelope: write a fresh frame.
+            relayed = Serialize(message, origin);
+        }
+
+        foreach (var session in _sessions.Values)
+        {
+            if (!ReferenceEquals(session.Origin, origin))
+            {
+                SendEvent(session, relayed);
+            }
+        }
+    }
+
+    private void SendEvent(ClientSession session, byte[] frame)
+    {
+        if (session.Connection.Send(frame) != SendResult.Full || Interlocked.Exchange(ref session.SlowConsumer, 1) != 0)
+        {
+            return;
+        }
+
+        var pending = session.Connection.PendingBytes;
+        Log.SlowConsumer(_logger, session.Id, session.Origin.Name, pending, _options.MaxPendingBytesPerClient);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        FrameWriter.WriteError(
+            buffer,
+            "slow_consumer",
+            $"The client read too slowly: {pending} bytes were waiting for it, over the server's limit of " +
+            $"{_options.MaxPendingBytesPerClient}; the server closes the connection.");
+        session.Connection.SendIgnoringLimit(buffer.WrittenSpan.ToArray());
+        _ = session.Connection.CloseAsync(_options.ShutdownTimeout);
+    }
+
+    private static byte[] Serialize(EventMessage message, EventOrigin? origin)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        FrameWriter.WriteEvent(buffer, message, origin);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void SendPendingAck(ClientSession session)
+    {
+        var seq = session.PendingAck;
+        if (seq <= session.LastAck)
+        {
+            return;
+        }
+
+        session.LastAck = seq;
+        session.Connection.Send(seq, static (buffer, value) => FrameWriter.WriteAck(buffer, value));
+    }
+
+    private void Reject(ClientSession session, string code, string message, long? seq)
+    {
+        var count = ++session.Rejections;
+        if (count <= RejectionsLoggedInFull || count % 1000 == 0)
+        {
+            Log.FrameRejected(_logger, session.Id, session.Origin.Name, code, message, count);
+        }
+
+        session.Connection.Send((code, message, seq), static (buffer, error) =>
+            FrameWriter.WriteError(buffer, error.code, error.message, error.seq));
+    }
+
+    private sealed class ClientSession
+    {
+        public int SlowConsumer;
+
+        public ClientSession(long id, FrameConnection connection)
+        {
+            Id = id;
+            Connection = connection;
+            Address = connection.RemoteEndPoint?.ToString() ?? "unknown";
+            Origin = new EventOrigin(Address, Address);
+        }
+
+        public long Id { get; }
+
+        public FrameConnection Connection { get; }
+
+        public string Address { get; }
+
+        public Task? Run { get; set; }
+
+        /// <summary>The client's identity; replaced once, when the hello frame names the client.</summary>
+        public EventOrigin Origin { get; set; }
+
+        /// <summary>Whether the server has reported the client as connected; set by its hello or first event.</summary>
+        public bool Announced { get; set; }
+
+        /// <summary>The highest sequence number received and not yet acknowledged; read loop only.</summary>
+        public long PendingAck { get; set; }
+
+        public long LastAck { get; set; }
+
+        public long Rejections { get; set; }
+    }
+}
