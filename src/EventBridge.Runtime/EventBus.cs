@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventBridge;
 
-/// <summary>Inspects an event before consumers see it.</summary>
+/// <summary>Inspects an event before watchers and consumers see it.</summary>
 /// <param name="message">The event.</param>
 /// <returns>The same event to pass it on, another event to replace it, or <see langword="null"/> to drop it.</returns>
 public delegate EventMessage? EventMiddleware(EventMessage message);
@@ -13,28 +12,38 @@ public delegate EventMessage? EventMiddleware(EventMessage message);
 public delegate void EventWatcher(EventMessage message);
 
 /// <summary>
-/// An in-process event bus. Consumers subscribe to a signal in a namespace; <see cref="Emit{TPayload}(string, TPayload)"/>
-/// runs middleware, then watchers, then each consumer of the signal in registration order. A consumer that throws
-/// is reported through <see cref="ConsumerFailed"/> and the log, and the remaining consumers still run.
+/// An in-process event bus. Consumers subscribe to a signal in a namespace; an emit runs the middleware, then the
+/// watchers, then each consumer of the signal in registration order, on the calling thread. A consumer, watcher or
+/// middleware that throws is logged and reported through <see cref="ConsumerFailed"/>, and delivery goes on.
 /// </summary>
 /// <remarks>
-/// All members are thread-safe. Emitting takes no lock: subscriptions replace immutable arrays, so an emit sees the
-/// consumers registered when it started. A consumer may emit from inside its handler; the nested event is delivered
-/// at once, depth first, before the outer event reaches its next consumer.
+/// <para>
+/// All members are thread-safe, and emitting takes no lock: each change to the subscriptions publishes new
+/// immutable arrays, so an emit delivers to the consumers registered when it looked them up. A consumer removed
+/// while an emit is running is skipped if its turn has not come yet.
+/// </para>
+/// <para>
+/// A consumer may emit from inside its handler. The nested event is delivered at once, depth first: all of its
+/// consumers run before the outer event reaches its next consumer. Emits nested deeper than
+/// <see cref="EventBusOptions.MaxNestingDepth"/> are not delivered, because a consumer that re-emits its own signal
+/// would otherwise recurse until the stack overflows.
+/// </para>
+/// <para>
+/// Signals that start with <c>eventbridge.</c> belong to EventBridge itself (see <see cref="EventBridgeSignals"/>):
+/// consumers may listen to them, but user code cannot emit them.
+/// </para>
 /// </remarks>
 public sealed partial class EventBus
 {
-    private readonly ConcurrentDictionary<SignalKey, ConsumerDescriptor[]> _consumers = new();
+    private readonly ConsumerTable _consumers = new();
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
     private readonly int _maxNestingDepth;
     private EventMiddleware[] _middleware = [];
     private EventWatcher[] _watchers = [];
 
-    [ThreadStatic]
-    private static int t_nestingDepth;
-
-    /// <summary>Creates an independent bus.</summary>
+    /// <summary>Creates an independent bus, which shares no consumers, middleware or watchers with any other.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="EventBusOptions.MaxNestingDepth"/> is less than 1.</exception>
     public EventBus(EventBusOptions? options = null)
     {
         options ??= new EventBusOptions();
@@ -43,49 +52,93 @@ public sealed partial class EventBus
         _maxNestingDepth = options.MaxNestingDepth;
     }
 
-    /// <summary>The process-wide default bus.</summary>
+    /// <summary>The process-wide default bus, with default options. Other buses are independent of it.</summary>
     public static EventBus Default { get; } = new();
 
-    /// <summary>Raised when a consumer, watcher or middleware throws; the exception is also logged.</summary>
+    /// <summary>
+    /// Raised on the delivering thread when a consumer, watcher or middleware throws, when an asynchronous consumer
+    /// fails, and when an emit is refused for nesting too deep. The failure is also logged. An exception thrown by a
+    /// handler of this event is logged and otherwise ignored.
+    /// </summary>
     public event EventHandler<ConsumerErrorEventArgs>? ConsumerFailed;
 
     /// <summary>
-    /// Emits an event in the default namespace and runs its consumers on the calling thread. A consumer that returns
-    /// an unfinished task is not awaited: it goes on in the background and a failure is still reported through
-    /// <see cref="ConsumerFailed"/>. Use <see cref="EmitAsync{TPayload}(string, TPayload, CancellationToken)"/> to
-    /// wait for asynchronous consumers.
+    /// Emits an event in the default namespace and runs its consumers on the calling thread before returning.
     /// </summary>
+    /// <remarks>
+    /// A consumer that returns an unfinished task is not awaited: the next consumer starts at once, and a later
+    /// failure of that task is logged and reported through <see cref="ConsumerFailed"/>. Use
+    /// <see cref="EmitAsync{TPayload}(string, TPayload, CancellationToken)"/> to wait for asynchronous consumers.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
     public void Emit<TPayload>(string signal, TPayload payload) => Emit(signal, null, payload);
 
-    /// <summary>Emits an event in <paramref name="namespace"/>; see <see cref="Emit{TPayload}(string, TPayload)"/>.</summary>
+    /// <summary>
+    /// Emits an event in <paramref name="namespace"/>, which only the consumers of that namespace receive; see
+    /// <see cref="Emit{TPayload}(string, TPayload)"/>.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
     public void Emit<TPayload>(string signal, string? @namespace, TPayload payload)
     {
-        ThrowIfInvalidSignal(signal);
-        var task = Dispatch(EventMessage.Create(signal, payload, @namespace), awaitConsumers: false, default);
-        ObserveBackground(task);
+        ArgumentNullException.ThrowIfNull(signal);
+        @namespace = NormalizeNamespace(@namespace);
+        if (HasPipeline)
+        {
+            ThrowIfInvalidSignal(signal);
+            Dispatch(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
+            return;
+        }
+
+        var consumers = _consumers.Find(signal, @namespace);
+        if (consumers is null)
+        {
+            ThrowIfInvalidSignal(signal);
+            return;
+        }
+
+        ThrowIfReserved(signal);
+        DeliverTyped(signal, @namespace, payload, consumers);
     }
 
-    /// <summary>Emits an event that carries no payload.</summary>
+    /// <summary>Emits an event that carries no payload in the default namespace.</summary>
     /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
     public void Emit(string signal) => Emit<object?>(signal, null, null);
 
-    /// <summary>Emits an already built event, for example one that arrived from another process.</summary>
+    /// <summary>
+    /// Emits an already built event, for example one that arrived from another process, in its own namespace; see
+    /// <see cref="Emit{TPayload}(string, TPayload)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The event's signal is invalid or reserved.</exception>
     public void Emit(EventMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfInvalidSignal(message.Signal);
-        ObserveBackground(Dispatch(message, awaitConsumers: false, default));
+
+        // The caller holds the message and may pass it on, so the bus must never reuse it.
+        message.MarkEscaped();
+        Dispatch(message);
     }
 
-    /// <summary>Emits an event in the default namespace and completes when every consumer has finished.</summary>
+    /// <summary>
+    /// Emits an event in the default namespace and completes when every consumer has finished. Consumers run one at
+    /// a time in registration order; each one starts after the previous one's task completed.
+    /// </summary>
+    /// <remarks>
+    /// Consumers receive <paramref name="cancellationToken"/> through <see cref="EventContext.CancellationToken"/>.
+    /// Once it is canceled, the consumers that have not started are skipped and the returned task is canceled; a
+    /// consumer that throws <see cref="OperationCanceledException"/> for that token ends the emit the same way.
+    /// Any other failure of a consumer is logged and reported through <see cref="ConsumerFailed"/>, and the task
+    /// still completes successfully.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
     public ValueTask EmitAsync<TPayload>(string signal, TPayload payload, CancellationToken cancellationToken = default) =>
         EmitAsync(signal, null, payload, cancellationToken);
 
-    /// <summary>Emits an event in <paramref name="namespace"/> and completes when every consumer has finished.</summary>
+    /// <summary>
+    /// Emits an event in <paramref name="namespace"/> and completes when every consumer has finished; see
+    /// <see cref="EmitAsync{TPayload}(string, TPayload, CancellationToken)"/>.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
     public ValueTask EmitAsync<TPayload>(
         string signal,
@@ -93,107 +146,131 @@ public sealed partial class EventBus
         TPayload payload,
         CancellationToken cancellationToken = default)
     {
-        ThrowIfInvalidSignal(signal);
-        return Dispatch(EventMessage.Create(signal, payload, @namespace), awaitConsumers: true, cancellationToken);
+        ArgumentNullException.ThrowIfNull(signal);
+        @namespace = NormalizeNamespace(@namespace);
+        if (HasPipeline)
+        {
+            ThrowIfInvalidSignal(signal);
+            return DispatchAsync(new TypedEventMessage<TPayload>(signal, @namespace, default, payload), cancellationToken);
+        }
+
+        var consumers = _consumers.Find(signal, @namespace);
+        if (consumers is null)
+        {
+            ThrowIfInvalidSignal(signal);
+            return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
+        }
+
+        ThrowIfReserved(signal);
+        return DeliverTypedAsync(signal, @namespace, payload, consumers, cancellationToken);
     }
 
+    /// <summary>Emits an event that carries no payload and completes when every consumer has finished.</summary>
+    /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
+    public ValueTask EmitAsync(string signal, CancellationToken cancellationToken = default) =>
+        EmitAsync<object?>(signal, null, null, cancellationToken);
+
     /// <summary>Emits an already built event and completes when every consumer has finished.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The event's signal is invalid or reserved.</exception>
     public ValueTask EmitAsync(EventMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfInvalidSignal(message.Signal);
-        return Dispatch(message, awaitConsumers: true, cancellationToken);
+        message.MarkEscaped();
+        return DispatchAsync(message, cancellationToken);
     }
 
-    /// <summary>Emits one of the library's own events, whose signal starts with the reserved prefix.</summary>
-    internal void EmitInternal(EventMessage message) =>
-        ObserveBackground(Dispatch(message, awaitConsumers: false, default));
+    /// <summary>
+    /// Emits one of the library's own events, whose signal starts with the reserved prefix, as
+    /// <see cref="Emit(EventMessage)"/> does for user events.
+    /// </summary>
+    internal void EmitInternal(EventMessage message)
+    {
+        message.MarkEscaped();
+        Dispatch(message);
+    }
 
-    /// <summary>Registers a consumer; disposing the result removes it.</summary>
+    /// <summary>Registers a consumer after those already registered; disposing the result removes it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="consumer"/> is <see langword="null"/>.</exception>
     public IDisposable AddConsumer(ConsumerDescriptor consumer)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        var key = new SignalKey(consumer.Signal, consumer.Namespace);
-        lock (_gate)
-        {
-            var current = _consumers.TryGetValue(key, out var existing) ? existing : [];
-            _consumers[key] = [.. current, consumer];
-        }
-
-        return new Subscription(this, [consumer]);
+        return new Subscription(this, _consumers.Add([consumer]));
     }
 
-    /// <summary>Registers several consumers; disposing the result removes all of them.</summary>
+    /// <summary>
+    /// Registers several consumers, in order, after those already registered; disposing the result removes all of
+    /// them.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="consumers"/> or one of its items is <see langword="null"/>.</exception>
     public IDisposable AddConsumers(IEnumerable<ConsumerDescriptor> consumers)
     {
         ArgumentNullException.ThrowIfNull(consumers);
         ConsumerDescriptor[] list = [.. consumers];
-        lock (_gate)
+        foreach (var consumer in list)
         {
-            foreach (var consumer in list)
-            {
-                ArgumentNullException.ThrowIfNull(consumer, nameof(consumers));
-                var key = new SignalKey(consumer.Signal, consumer.Namespace);
-                var current = _consumers.TryGetValue(key, out var existing) ? existing : [];
-                _consumers[key] = [.. current, consumer];
-            }
+            ArgumentNullException.ThrowIfNull(consumer, nameof(consumers));
         }
 
-        return new Subscription(this, list);
+        return new Subscription(this, _consumers.Add(list));
     }
 
     /// <summary>
     /// Subscribes the <see cref="ConsumerAttribute"/> methods of <paramref name="instance"/>, through code that the
     /// generator wrote for its type; disposing the result unsubscribes them.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="instance"/> is <see langword="null"/>.</exception>
     public IDisposable Subscribe(IConsumerHost instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
         return AddConsumers(instance.GetConsumers());
     }
 
-    /// <summary>Adds middleware, which runs in the order added; disposing the result removes it.</summary>
+    /// <summary>Adds middleware, which runs after the middleware already added; disposing the result removes it.</summary>
+    /// <remarks>
+    /// Middleware that throws drops the event, and the failure is reported through <see cref="ConsumerFailed"/>:
+    /// passing on an event that a filter could not inspect might deliver what the filter exists to stop.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="middleware"/> is <see langword="null"/>.</exception>
     public IDisposable Use(EventMiddleware middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
         lock (_gate)
         {
-            _middleware = [.. _middleware, middleware];
+            Volatile.Write(ref _middleware, [.. _middleware, middleware]);
         }
 
-        return new Removal(() =>
-        {
-            lock (_gate)
-            {
-                _middleware = Without(_middleware, middleware);
-            }
-        });
+        return new Removal(this, middleware);
     }
 
-    /// <summary>Adds a watcher, which sees every event that passed the middleware; disposing the result removes it.</summary>
+    /// <summary>
+    /// Adds a watcher, which sees every event that passed the middleware, whether or not it has consumers;
+    /// disposing the result removes it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="watcher"/> is <see langword="null"/>.</exception>
     public IDisposable Watch(EventWatcher watcher)
     {
         ArgumentNullException.ThrowIfNull(watcher);
         lock (_gate)
         {
-            _watchers = [.. _watchers, watcher];
+            Volatile.Write(ref _watchers, [.. _watchers, watcher]);
         }
 
-        return new Removal(() =>
-        {
-            lock (_gate)
-            {
-                _watchers = Without(_watchers, watcher);
-            }
-        });
+        return new Removal(this, watcher);
     }
 
     /// <summary>The number of consumers registered for a signal in a namespace.</summary>
-    public int CountConsumers(string signal, string? @namespace = null) =>
-        _consumers.TryGetValue(new SignalKey(signal, string.IsNullOrEmpty(@namespace) ? null : @namespace), out var list)
-            ? list.Length
-            : 0;
+    /// <exception cref="ArgumentNullException"><paramref name="signal"/> is <see langword="null"/>.</exception>
+    public int CountConsumers(string signal, string? @namespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        return _consumers.Find(signal, NormalizeNamespace(@namespace))?.Length ?? 0;
+    }
+
+    private bool HasPipeline => Volatile.Read(ref _middleware).Length != 0 || Volatile.Read(ref _watchers).Length != 0;
+
+    private static string? NormalizeNamespace(string? @namespace) => string.IsNullOrEmpty(@namespace) ? null : @namespace;
 
     private static void ThrowIfInvalidSignal(string signal)
     {
@@ -204,231 +281,19 @@ public sealed partial class EventBus
         }
     }
 
-    private ValueTask Dispatch(EventMessage message, bool awaitConsumers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a signal that matched a registered consumer. Registration already checked everything but the reserved
+    /// prefix, because consumers may listen to reserved signals.
+    /// </summary>
+    private static void ThrowIfReserved(string signal)
     {
-        if (t_nestingDepth >= _maxNestingDepth)
+        if (EventBridgeSignals.IsReserved(signal))
         {
-            var error = new EventBridgeException(
-                $"Event '{message}' was not delivered: emits nested inside consumers reached the maximum depth of " +
-                $"{_maxNestingDepth}. A consumer probably re-emits the signal it consumes.");
-            Report(message, "EventBus", error);
-            return default;
-        }
-
-        t_nestingDepth++;
-        try
-        {
-            var current = RunMiddleware(message);
-            if (current is null)
-            {
-                Log.EventDropped(_logger, message.Signal, message.Id);
-                return default;
-            }
-
-            RunWatchers(current);
-            return RunConsumers(current, awaitConsumers, cancellationToken);
-        }
-        finally
-        {
-            t_nestingDepth--;
+            ThrowIfInvalidSignal(signal);
         }
     }
 
-    private EventMessage? RunMiddleware(EventMessage message)
-    {
-        var current = message;
-        foreach (var middleware in _middleware)
-        {
-            EventMessage? next;
-            try
-            {
-                next = middleware(current);
-            }
-            catch (Exception exception)
-            {
-                // A middleware that throws drops the event: passing on an event that a filter could not
-                // inspect might deliver what the filter exists to stop.
-                Report(current, "middleware", exception);
-                return null;
-            }
-
-            if (next is null)
-            {
-                return null;
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
-
-    private void RunWatchers(EventMessage message)
-    {
-        foreach (var watcher in _watchers)
-        {
-            try
-            {
-                watcher(message);
-            }
-            catch (Exception exception)
-            {
-                Report(message, "watcher", exception);
-            }
-        }
-    }
-
-    private ValueTask RunConsumers(EventMessage message, bool awaitConsumers, CancellationToken cancellationToken)
-    {
-        if (!_consumers.TryGetValue(new SignalKey(message.Signal, message.Namespace), out var consumers))
-        {
-            return default;
-        }
-
-        var context = new EventContext(this, message, cancellationToken);
-        for (var i = 0; i < consumers.Length; i++)
-        {
-            var consumer = consumers[i];
-            ValueTask pending;
-            try
-            {
-                pending = consumer.Handler(context);
-            }
-            catch (Exception exception)
-            {
-                Report(message, consumer.Name, exception);
-                continue;
-            }
-
-            if (pending.IsCompletedSuccessfully)
-            {
-                continue;
-            }
-
-            if (awaitConsumers)
-            {
-                return AwaitRemaining(pending, consumers, i, context);
-            }
-
-            ObserveConsumer(pending, message, consumer.Name);
-        }
-
-        return default;
-    }
-
-    private async ValueTask AwaitRemaining(
-        ValueTask pending,
-        ConsumerDescriptor[] consumers,
-        int index,
-        EventContext context)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            Report(context.Message, consumers[index].Name, exception);
-        }
-
-        for (var i = index + 1; i < consumers.Length; i++)
-        {
-            try
-            {
-                await consumers[i].Handler(context).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                Report(context.Message, consumers[i].Name, exception);
-            }
-        }
-    }
-
-    private async void ObserveConsumer(ValueTask pending, EventMessage message, string consumerName)
-    {
-        // async void is safe here: every exception is caught, so nothing reaches the synchronization context.
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            Report(message, consumerName, exception);
-        }
-    }
-
-    private void ObserveBackground(ValueTask task)
-    {
-        if (!task.IsCompleted)
-        {
-            ObserveConsumer(task, EventMessage.Create<object?>("eventbridge.background", null), "background");
-        }
-        else
-        {
-            // Completed value tasks still have to be consumed once.
-            task.GetAwaiter().GetResult();
-        }
-    }
-
-    private void Report(EventMessage message, string consumerName, Exception exception)
-    {
-        Log.ConsumerFailed(_logger, exception, consumerName, message.Signal, message.Id);
-        var handlers = ConsumerFailed;
-        if (handlers is null)
-        {
-            return;
-        }
-
-        try
-        {
-            handlers(this, new ConsumerErrorEventArgs(message, consumerName, exception));
-        }
-        catch (Exception handlerException)
-        {
-            Log.ErrorHandlerFailed(_logger, handlerException, consumerName);
-        }
-    }
-
-    private void Remove(ConsumerDescriptor[] removed)
-    {
-        lock (_gate)
-        {
-            foreach (var consumer in removed)
-            {
-                var key = new SignalKey(consumer.Signal, consumer.Namespace);
-                if (!_consumers.TryGetValue(key, out var current))
-                {
-                    continue;
-                }
-
-                var next = Without(current, consumer);
-                if (next.Length == 0)
-                {
-                    _consumers.TryRemove(key, out _);
-                }
-                else
-                {
-                    _consumers[key] = next;
-                }
-            }
-        }
-    }
-
-    private static T[] Without<T>(T[] items, T item)
-        where T : class
-    {
-        var index = Array.IndexOf(items, item);
-        if (index < 0)
-        {
-            return items;
-        }
-
-        return [.. items.AsSpan(0, index), .. items.AsSpan(index + 1)];
-    }
-
-    private readonly record struct SignalKey(string Signal, string? Namespace);
-
-    private sealed class Subscription(EventBus bus, ConsumerDescriptor[] consumers) : IDisposable
+    private sealed class Subscription(EventBus bus, ConsumerRegistration[] registrations) : IDisposable
     {
         private int _disposed;
 
@@ -436,39 +301,40 @@ public sealed partial class EventBus
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                bus.Remove(consumers);
+                bus._consumers.Remove(registrations);
             }
         }
     }
 
-    private sealed class Removal(Action remove) : IDisposable
+    private sealed class Removal(EventBus bus, Delegate handler) : IDisposable
     {
         private int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
             {
-                remove();
+                return;
+            }
+
+            lock (bus._gate)
+            {
+                if (handler is EventMiddleware middleware)
+                {
+                    Volatile.Write(ref bus._middleware, Without(bus._middleware, middleware));
+                }
+                else if (handler is EventWatcher watcher)
+                {
+                    Volatile.Write(ref bus._watchers, Without(bus._watchers, watcher));
+                }
             }
         }
-    }
 
-    private static partial class Log
-    {
-        [LoggerMessage(1001, LogLevel.Error, "Consumer {Consumer} failed on signal {Signal}, event {EventId}",
-            EventName = "ConsumerFailed")]
-        public static partial void ConsumerFailed(
-            ILogger logger, Exception exception, string consumer, string signal, EventId eventId);
-
-        [LoggerMessage(1002, LogLevel.Debug, "Middleware dropped signal {Signal}, event {EventId}",
-            EventName = "EventDropped")]
-        public static partial void EventDropped(ILogger logger, string signal, EventId eventId);
-
-        [LoggerMessage(1003, LogLevel.Error, "The ConsumerFailed handler threw while reporting a failure of {Consumer}",
-            EventName = "ErrorHandlerFailed")]
-        public static partial void ErrorHandlerFailed(ILogger logger, Exception exception, string consumer);
-
-        // Next free id in this range: 1004.
+        private static T[] Without<T>(T[] items, T item)
+            where T : class
+        {
+            var index = Array.IndexOf(items, item);
+            return index < 0 ? items : [.. items.AsSpan(0, index), .. items.AsSpan(index + 1)];
+        }
     }
 }

@@ -4,9 +4,16 @@ namespace EventBridge;
 /// Facts about the event that a consumer is handling. Declare a parameter of this type on a consumer method to
 /// receive it.
 /// </summary>
+/// <remarks>
+/// A context, and the <see cref="Message"/> it carries, are valid while the consumer handles the event: until its
+/// handler returns or, for an asynchronous consumer, until its task completes. To avoid an allocation per emit, the
+/// bus reuses the message object of an event that only consumers see (no middleware or watchers are registered) once
+/// its delivery has ended. Copy the values to keep, such as the payload or <see cref="EventId"/>, instead of keeping
+/// the context or the message.
+/// </remarks>
 public readonly struct EventContext
 {
-    /// <summary>Initializes a context; the bus creates one for each consumer invocation.</summary>
+    /// <summary>Initializes a context; the bus creates one for each delivery of an event.</summary>
     public EventContext(EventBus bus, EventMessage message, CancellationToken cancellationToken)
     {
         Bus = bus;
@@ -35,6 +42,9 @@ public readonly struct EventContext
     /// <summary><see langword="true"/> when the event came from another process through the bridge.</summary>
     public bool IsRemote => Message.IsRemote;
 
-    /// <summary>The token passed to <see cref="EventBus.EmitAsync{TPayload}(string, TPayload, CancellationToken)"/>.</summary>
+    /// <summary>
+    /// The token passed to <see cref="EventBus.EmitAsync{TPayload}(string, TPayload, CancellationToken)"/>, or
+    /// <see cref="CancellationToken.None"/> for <see cref="EventBus.Emit{TPayload}(string, TPayload)"/>.
+    /// </summary>
     public CancellationToken CancellationToken { get; }
 }

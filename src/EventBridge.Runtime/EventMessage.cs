@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using EventBridge.Serialization;
 
@@ -10,29 +11,54 @@ namespace EventBridge;
 /// </summary>
 public abstract class EventMessage
 {
+    private static readonly byte[] s_emptyObject = "{}"u8.ToArray();
+
+    private string _signal;
+    private string? _namespace;
+    private EventId _id;
+    private EventOrigin? _source;
+    private bool _isRemote;
+
     private protected EventMessage(string signal, string? @namespace, EventId id, EventOrigin? source, bool isRemote)
     {
-        Signal = signal;
-        Namespace = string.IsNullOrEmpty(@namespace) ? null : @namespace;
-        Id = id.IsEmpty ? EventId.NewId() : id;
-        Source = source;
-        IsRemote = isRemote;
+        Initialize(signal, @namespace, id, source, isRemote);
     }
 
     /// <summary>The signal name.</summary>
-    public string Signal { get; }
+    public string Signal => _signal;
 
     /// <summary>The namespace, or <see langword="null"/> for the default namespace.</summary>
-    public string? Namespace { get; }
+    public string? Namespace => _namespace;
 
     /// <summary>The event id.</summary>
-    public EventId Id { get; }
+    public EventId Id => _id;
 
     /// <summary>The process that emitted the event, or <see langword="null"/> when this process did.</summary>
-    public EventOrigin? Source { get; }
+    public EventOrigin? Source => _source;
 
     /// <summary><see langword="true"/> when the event arrived from another process through the bridge.</summary>
-    public bool IsRemote { get; }
+    public bool IsRemote => _isRemote;
+
+    /// <summary>
+    /// Whether code outside one synchronous delivery may still hold this message: a consumer that went
+    /// asynchronous, a failure report, or another emit. The bus reuses only messages that have not escaped.
+    /// </summary>
+    internal bool HasEscaped { get; private set; }
+
+    /// <summary>Records that the message may outlive the current delivery, so the bus must not reuse it.</summary>
+    internal void MarkEscaped() => HasEscaped = true;
+
+    /// <summary>Sets every field, so that a reused message carries no trace of its previous event.</summary>
+    [MemberNotNull(nameof(_signal))]
+    private protected void Initialize(string signal, string? @namespace, EventId id, EventOrigin? source, bool isRemote)
+    {
+        _signal = signal;
+        _namespace = string.IsNullOrEmpty(@namespace) ? null : @namespace;
+        _id = id.IsEmpty ? EventId.NewId() : id;
+        _source = source;
+        _isRemote = isRemote;
+        HasEscaped = false;
+    }
 
     /// <summary>Creates a local event with a typed payload.</summary>
     public static EventMessage Create<TPayload>(string signal, TPayload payload, string? @namespace = null) =>
@@ -63,17 +89,33 @@ public abstract class EventMessage
     public EventMessage WithPayload<TPayload>(TPayload payload) =>
         new TypedEventMessage<TPayload>(Signal, Namespace, Id, payload, Source, IsRemote);
 
-    /// <summary>Gets the payload when it is a value of exactly <typeparamref name="TPayload"/>, without any JSON work.</summary>
+    /// <summary>
+    /// Gets the emitted payload when it is a <typeparamref name="TPayload"/> (the type itself, a derived type or an
+    /// implementation), without any JSON work. Events that arrived as JSON have no such value.
+    /// </summary>
     public abstract bool TryGetPayload<TPayload>(out TPayload payload);
 
     /// <summary>
-    /// Returns the payload as <typeparamref name="TPayload"/>: the emitted value itself when the types match, and
-    /// otherwise the value read from the event's <c>kwargs</c> JSON.
+    /// Returns the payload as <typeparamref name="TPayload"/>: the emitted value itself when it is one (see
+    /// <see cref="TryGetPayload{TPayload}"/>), and otherwise the value that <paramref name="serializer"/> reads from
+    /// the event's <c>kwargs</c> JSON, or from <c>{}</c> when there are none.
     /// </summary>
-    /// <exception cref="PayloadException">The JSON does not fit <typeparamref name="TPayload"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="serializer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="PayloadException">
+    /// The JSON does not fit <typeparamref name="TPayload"/>. The message names the signal and, when it is known, the
+    /// member (also in <see cref="PayloadException.MemberPath"/>).
+    /// </exception>
     public TPayload GetPayload<TPayload>(PayloadSerializer<TPayload> serializer)
     {
         ArgumentNullException.ThrowIfNull(serializer);
+
+        // The exact-type check is a plain cast, which keeps the common in-process case clear of the slower
+        // dispatch of the generic virtual TryGetPayload.
+        if (this is TypedEventMessage<TPayload> typed)
+        {
+            return typed.Payload;
+        }
+
         if (TryGetPayload(out TPayload payload))
         {
             return payload;
@@ -82,19 +124,22 @@ public abstract class EventMessage
         var kwargs = GetKwargsJson();
         if (kwargs.IsEmpty)
         {
-            kwargs = "{}"u8.ToArray();
+            kwargs = s_emptyObject;
         }
 
-        var reader = new Utf8JsonReader(kwargs.Span);
+        var json = kwargs.Span;
+        var reader = new Utf8JsonReader(json);
         try
         {
             reader.Read();
             return serializer.Read(ref reader);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (IsReadFailure(exception))
         {
+            var member = (exception as PayloadException)?.MemberPath ?? JsonPaths.Locate(json, reader.TokenStartIndex);
+            var at = member is null ? string.Empty : $" at member '{member}'";
             throw new PayloadException(
-                $"The payload of signal '{Signal}' is not valid JSON: {exception.Message}", null, exception);
+                $"The payload of signal '{Signal}' could not be read{at}: {exception.Message}", member, exception);
         }
     }
 
@@ -103,9 +148,13 @@ public abstract class EventMessage
     /// <paramref name="jsonName"/>, else the <c>args</c> element at <paramref name="position"/>.
     /// </summary>
     /// <returns><see langword="false"/> when the event has neither.</returns>
-    /// <exception cref="PayloadException">The value does not fit <typeparamref name="T"/>.</exception>
+    /// <exception cref="PayloadException">
+    /// The value does not fit <typeparamref name="T"/>. The message names the signal and the argument, whose path is
+    /// also in <see cref="PayloadException.MemberPath"/>.
+    /// </exception>
     public bool TryGetArgument<T>(string jsonName, int position, PayloadSerializer<T> serializer, out T value)
     {
+        ArgumentNullException.ThrowIfNull(jsonName);
         ArgumentNullException.ThrowIfNull(serializer);
         try
         {
@@ -116,11 +165,14 @@ public abstract class EventMessage
 
             return TryReadArg(GetArgsJson().Span, position, serializer, out value);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (IsReadFailure(exception))
         {
+            var inner = (exception as PayloadException)?.MemberPath;
+            var member = inner is null ? jsonName : jsonName + "." + inner;
             throw new PayloadException(
-                $"The argument '{jsonName}' of signal '{Signal}' is not valid JSON: {exception.Message}",
-                jsonName,
+                $"The argument '{jsonName}' of signal '{Signal}' could not be read at member '{member}': " +
+                exception.Message,
+                member,
                 exception);
         }
     }
@@ -139,6 +191,14 @@ public abstract class EventMessage
 
     /// <inheritdoc/>
     public override string ToString() => Namespace is null ? Signal : Namespace + "/" + Signal;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> means that the JSON did not fit the payload type: malformed JSON, a
+    /// serializer's own error, or a <see cref="Utf8JsonReader"/> getter called on a token of another type.
+    /// </summary>
+    private static bool IsReadFailure(Exception exception) =>
+        exception is JsonException or PayloadException or InvalidOperationException or FormatException
+            or OverflowException;
 
     private static bool TryReadKwarg<T>(
         ReadOnlySpan<byte> json, string name, PayloadSerializer<T> serializer, out T value)

@@ -4,9 +4,17 @@ using EventBridge.Serialization;
 namespace EventBridge;
 
 /// <summary>An event emitted in this process with a payload of type <typeparamref name="TPayload"/>.</summary>
+/// <remarks>
+/// The bus reuses one instance per payload type and thread for events that only consumers see (see
+/// <see cref="Rent"/>), so that emitting allocates nothing. Such an instance changes after its delivery ends unless
+/// it escaped (<see cref="EventMessage.MarkEscaped"/>).
+/// </remarks>
 internal sealed class TypedEventMessage<TPayload> : EventMessage
 {
-    private readonly TPayload _payload;
+    [ThreadStatic]
+    private static TypedEventMessage<TPayload>? t_free;
+
+    private TPayload _payload;
     private byte[]? _kwargsJson;
 
     public TypedEventMessage(
@@ -21,11 +29,54 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
         _payload = payload;
     }
 
+    public TPayload Payload => _payload;
+
+    /// <summary>
+    /// Returns this thread's spare message for <typeparamref name="TPayload"/>, set to a new local event, or a new
+    /// message when the spare is in use (an emit nested inside a consumer).
+    /// </summary>
+    public static TypedEventMessage<TPayload> Rent(string signal, string? @namespace, TPayload payload)
+    {
+        var message = t_free;
+        if (message is null)
+        {
+            return new TypedEventMessage<TPayload>(signal, @namespace, default, payload);
+        }
+
+        t_free = null;
+        message.Initialize(signal, @namespace, default, null, false);
+        message._payload = payload;
+        return message;
+    }
+
+    /// <summary>
+    /// Keeps this message as the thread's spare once its delivery has ended, unless something may still hold it.
+    /// </summary>
+    public void Return()
+    {
+        if (HasEscaped)
+        {
+            return;
+        }
+
+        // Dropping the payload reference keeps the spare from holding the last payload alive.
+        _payload = default!;
+        _kwargsJson = null;
+        t_free = this;
+    }
+
     public override bool TryGetPayload<T>(out T payload)
     {
         if (this is TypedEventMessage<T> same)
         {
             payload = same._payload;
+            return true;
+        }
+
+        // A consumer of a base type or interface receives the emitted value itself.
+        if (_payload is T value)
+        {
+            payload = value;
             return true;
         }
 
