@@ -1,0 +1,158 @@
+namespace EventBridge.Tests.Bus;
+
+public class NestedEmitTests
+{
+    [Fact]
+    public void Emit_FromConsumer_DeliversNestedEventDepthFirst()
+    {
+        var bus = new EventBus();
+        var order = new List<string>();
+        bus.AddConsumer(Consumers.Sync("outer", context =>
+        {
+            order.Add("outer 1 start");
+            context.Bus.Emit("inner", 1);
+            order.Add("outer 1 end");
+        }));
+        bus.AddConsumer(Consumers.Sync("outer", _ => order.Add("outer 2")));
+        bus.AddConsumer(Consumers.Sync("inner", context =>
+        {
+            order.Add("inner 1");
+            context.Bus.Emit("innermost", 1);
+        }));
+        bus.AddConsumer(Consumers.Sync("inner", _ => order.Add("inner 2")));
+        bus.AddConsumer(Consumers.Sync("innermost", _ => order.Add("innermost")));
+
+        bus.Emit("outer", 1);
+
+        Assert.Equal(
+            ["outer 1 start", "inner 1", "innermost", "inner 2", "outer 1 end", "outer 2"],
+            order);
+    }
+
+    [Fact]
+    public void Emit_NestedSamePayloadType_OuterKeepsPayload()
+    {
+        var bus = new EventBus();
+        var seen = new List<string>();
+        bus.AddConsumer(Consumers.OfPerson("outer", person =>
+        {
+            bus.Emit("inner", new Person("Inner", 2));
+            seen.Add("outer after nested emit: " + person.Name);
+        }));
+        bus.AddConsumer(new ConsumerDescriptor("outer", null, "second outer", context =>
+        {
+            seen.Add("second outer: " + context.Message.GetPayload(PersonSerializer.Instance).Name +
+                " on " + context.Signal);
+            return default;
+        }));
+        bus.AddConsumer(Consumers.OfPerson("inner", person => seen.Add("inner: " + person.Name)));
+
+        bus.Emit("outer", new Person("Outer", 1));
+
+        Assert.Equal(
+            ["inner: Inner", "outer after nested emit: Outer", "second outer: Outer on outer"],
+            seen);
+    }
+
+    [Fact]
+    public void Emit_Recursion_StopsAtMaxDepth()
+    {
+        var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 5 });
+        var failures = new FailureLog(bus);
+        var calls = 0;
+        bus.AddConsumer(Consumers.Sync("echo", context =>
+        {
+            calls++;
+            context.Bus.Emit("echo", calls);
+        }));
+
+        bus.Emit("echo", 0);
+
+        Assert.Equal(5, calls);
+        var failure = Assert.Single(failures.Failures);
+        Assert.Equal("EventBus", failure.ConsumerName);
+        Assert.IsType<EventBridgeException>(failure.Exception);
+        Assert.Contains("maximum depth of 5", failure.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("echo", failure.Message.Signal);
+    }
+
+    [Fact]
+    public void Emit_AfterGuardTripped_DeliversNormally()
+    {
+        var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 3 });
+        var failures = new FailureLog(bus);
+        var calls = 0;
+        bus.AddConsumer(Consumers.Sync("echo", context =>
+        {
+            calls++;
+            context.Bus.Emit("echo", 1);
+        }));
+
+        bus.Emit("echo", 0);
+        bus.Emit("echo", 0);
+
+        Assert.Equal(6, calls);
+        Assert.Equal(2, failures.Failures.Count);
+    }
+
+    [Fact]
+    public void Emit_RecursionWithMiddleware_StopsAtMaxDepth()
+    {
+        var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 4 });
+        var failures = new FailureLog(bus);
+        var calls = 0;
+        bus.Use(message => message);
+        bus.AddConsumer(Consumers.Sync("echo", context =>
+        {
+            calls++;
+            context.Bus.Emit("echo", 1);
+        }));
+
+        bus.Emit("echo", 0);
+
+        Assert.Equal(4, calls);
+        Assert.Single(failures.Failures);
+    }
+
+    [Fact]
+    public async Task EmitAsync_NestedEmitAsync_CompletesInOrder()
+    {
+        var bus = new EventBus();
+        var order = new List<string>();
+        bus.AddConsumer(Consumers.Async("outer", async context =>
+        {
+            order.Add("outer start");
+            await context.Bus.EmitAsync("inner", 1, context.CancellationToken);
+            order.Add("outer end");
+        }));
+        bus.AddConsumer(Consumers.Async("inner", async _ =>
+        {
+            await Task.Yield();
+            order.Add("inner");
+        }));
+
+        await bus.EmitAsync("outer", 1).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["outer start", "inner", "outer end"], order);
+    }
+
+    [Fact]
+    public void Emit_SubscribeDuringDelivery_NoDeadlock()
+    {
+        var bus = new EventBus();
+        var log = new List<string>();
+        IDisposable? self = null;
+        self = bus.AddConsumer(Consumers.Sync("work", context =>
+        {
+            log.Add("once");
+            self!.Dispose();
+            context.Bus.AddConsumer(Consumers.Sync("work", _ => log.Add("added during delivery")));
+            context.Bus.Use(message => message).Dispose();
+            context.Bus.Emit("work", 2);
+        }));
+
+        bus.Emit("work", 1);
+
+        Assert.Equal(["once", "added during delivery"], log);
+    }
+}
