@@ -1,0 +1,99 @@
+using System.ComponentModel;
+
+namespace EventBridge.Serialization;
+
+/// <summary>
+/// Binds the parameters of generated consumer handlers from an event, and names the signal and parameter in every
+/// error. Generated code calls these members.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ConsumerBinding
+{
+    /// <summary>Returns the event's payload through <see cref="EventMessage.GetPayload{TPayload}(PayloadSerializer{TPayload})"/>.</summary>
+    /// <exception cref="PayloadException">The payload does not fit <typeparamref name="T"/>; the message names the signal.</exception>
+    public static T GetPayload<T>(in EventContext context, PayloadSerializer<T> serializer)
+    {
+        try
+        {
+            return context.Message.GetPayload(serializer);
+        }
+        catch (PayloadException exception)
+        {
+            throw PayloadJson.ForSignal(exception, context.Signal);
+        }
+    }
+
+    /// <summary>
+    /// Returns a parameter's value: the <c>kwargs</c> member named <paramref name="jsonName"/>, else the <c>args</c>
+    /// element at <paramref name="position"/>.
+    /// </summary>
+    /// <param name="context">The event.</param>
+    /// <param name="parameterName">The C# parameter name, for messages.</param>
+    /// <param name="jsonName">The member name in <c>kwargs</c>.</param>
+    /// <param name="position">The position in <c>args</c>.</param>
+    /// <param name="serializer">The serializer of the parameter's type.</param>
+    /// <param name="allowsNull">Whether the parameter accepts <see langword="null"/>.</param>
+    /// <exception cref="PayloadException">The event has no such value, or it does not fit <typeparamref name="T"/>.</exception>
+    public static T GetRequiredArgument<T>(
+        in EventContext context,
+        string parameterName,
+        string jsonName,
+        int position,
+        PayloadSerializer<T> serializer,
+        bool allowsNull)
+    {
+        if (!TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, out var value))
+        {
+            throw PayloadJson.MissingArgument(context.Signal, parameterName, jsonName, position);
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// Returns a parameter's value as <see cref="GetRequiredArgument"/> does, or <paramref name="defaultValue"/> when
+    /// the event has none.
+    /// </summary>
+    /// <exception cref="PayloadException">The value does not fit <typeparamref name="T"/>.</exception>
+    public static T GetOptionalArgument<T>(
+        in EventContext context,
+        string parameterName,
+        string jsonName,
+        int position,
+        PayloadSerializer<T> serializer,
+        bool allowsNull,
+        T defaultValue) =>
+        TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, out var value)
+            ? value
+            : defaultValue;
+
+    private static bool TryGetArgument<T>(
+        in EventContext context,
+        string parameterName,
+        string jsonName,
+        int position,
+        PayloadSerializer<T> serializer,
+        bool allowsNull,
+        out T value)
+    {
+        try
+        {
+            if (!context.Message.TryGetArgument(jsonName, position, serializer, out value))
+            {
+                return false;
+            }
+        }
+        catch (PayloadException exception)
+        {
+            throw PayloadJson.ForArgument(exception, context.Signal, parameterName, jsonName);
+        }
+
+        if (value is null && !allowsNull)
+        {
+            throw PayloadJson.ForArgument(
+                PayloadJson.NullForValueType("the parameter's type"), context.Signal, parameterName, jsonName);
+        }
+
+        return true;
+    }
+}
