@@ -1,1 +1,3 @@
+global using EventBridge;
+global using EventBridge.Serialization;
 global using Xunit;

@@ -1,7 +1,0 @@
-namespace EventBridge.Generators.Tests;
-
-public class ProjectTests
-{
-    [Fact]
-    public void Project_Builds() => Assert.True(true);
-}
