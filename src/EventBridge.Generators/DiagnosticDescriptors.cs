@@ -23,7 +23,7 @@ public static class DiagnosticDescriptors
         "Emitted payload type cannot be serialized",
         "No serializer is generated for payload type '{0}', so the event cannot leave this process: at '{1}', {2}",
         SerializationCategory,
-        DiagnosticSeverity.Warning);
+        DiagnosticSeverity.Info);
 
     public static readonly DiagnosticDescriptor HostNotPartial = Create(
         "EB1003",
