@@ -8,10 +8,13 @@ internal static class Bridge
     /// <summary>A generous bound for every wait: the machines that run the tests are shared and can be slow.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<EventBridgeServer> StartServerAsync(EventBridgeServerOptions? options = null)
+    /// <summary>Starts a server on 127.0.0.1 and <paramref name="port"/>, whatever <paramref name="options"/> say.</summary>
+    /// <param name="options">Other settings.</param>
+    /// <param name="port">0, the default, picks a free port; tests that restart a server pass a fixed one.</param>
+    public static async Task<EventBridgeServer> StartServerAsync(EventBridgeServerOptions? options = null, int port = 0)
     {
         TestPayloads.Register();
-        var server = new EventBridgeServer((options ?? new EventBridgeServerOptions()) with { Host = "127.0.0.1", Port = options?.Port ?? 0 });
+        var server = new EventBridgeServer((options ?? new EventBridgeServerOptions()) with { Host = "127.0.0.1", Port = port });
         await server.StartAsync();
         return server;
     }

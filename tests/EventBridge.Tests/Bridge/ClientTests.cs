@@ -169,7 +169,7 @@ public sealed class ClientTests
     public async Task Reconnect_DeliversOutboxExactlyOnce()
     {
         var port = Bridge.FreePort();
-        var first = await Bridge.StartServerAsync(new EventBridgeServerOptions { Port = port });
+        var first = await Bridge.StartServerAsync(port: port);
         using var atFirst = new EventRecorder(first.Bus, "numbered");
         var states = new List<EventBridgeClientState>();
         await using var alice = await Bridge.ConnectAsync(server: first, "alice", Fast);
@@ -223,13 +223,13 @@ public sealed class ClientTests
     public async Task Reconnect_ReceiverGetsEventsAgain()
     {
         var port = Bridge.FreePort();
-        var first = await Bridge.StartServerAsync(new EventBridgeServerOptions { Port = port });
+        var first = await Bridge.StartServerAsync(port: port);
         await using var alice = await Bridge.ConnectAsync(first, "alice", Fast);
         await using var bob = await Bridge.ConnectAsync(first, "bob", Fast);
         using var atBob = new EventRecorder(bob.Bus, "chat");
 
         await first.DisposeAsync();
-        await using var second = await Bridge.StartServerAsync(new EventBridgeServerOptions { Port = port });
+        await using var second = await Bridge.StartServerAsync(port: port);
         await Bridge.WaitForClientsAsync(second, 2);
         alice.Bus.Emit("chat", new ChatLine("alice", "after the restart"));
 
@@ -244,7 +244,7 @@ public sealed class ClientTests
     public async Task Outbox_OverflowFollowsPolicy(OutboxOverflow policy, int firstKept, int endKept)
     {
         var port = Bridge.FreePort();
-        var first = await Bridge.StartServerAsync(new EventBridgeServerOptions { Port = port });
+        var first = await Bridge.StartServerAsync(port: port);
         await using var alice = await Bridge.ConnectAsync(
             first, "alice", o => Fast(o) with { OutboxCapacity = 10, OutboxOverflow = policy });
         var dropped = new List<int>();
