@@ -1,0 +1,85 @@
+using System.Diagnostics;
+
+namespace EventBridge.LoadDriver;
+
+/// <summary>The shape of one run.</summary>
+/// <param name="Publishers">The number of publishing clients.</param>
+/// <param name="Subscribers">The number of subscribing clients; each receives every publisher's events.</param>
+/// <param name="Events">The events each publisher sends.</param>
+/// <param name="Rate">Events per second per publisher, or 0 to send as fast as the connection takes them.</param>
+/// <param name="PayloadBytes">The length of each event's padding string.</param>
+internal sealed record Workload(int Publishers, int Subscribers, int Events, double Rate, int PayloadBytes)
+{
+    public const string Signal = "load";
+
+    /// <summary>
+    /// A publisher pauses while this many of its events wait for the server's ack, so that a full-speed run
+    /// measures the bridge instead of overflowing the client's outbox.
+    /// </summary>
+    public const int MaxInFlight = 8192;
+
+    /// <summary>How long subscribers may go without a new event before the run counts what is missing as lost.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(5);
+
+    public static EventBridgeClientOptions ClientOptions(int port, string name) => new()
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Name = name,
+        OutboxCapacity = MaxInFlight * 4,
+        CloseTimeout = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>Sends this publisher's events, open loop at <see cref="Rate"/> or as fast as possible.</summary>
+    public async Task PublishAsync(EventBridgeClient client, int index)
+    {
+        var padding = new string('x', PayloadBytes);
+        var ticksPerEvent = Rate > 0 ? Stopwatch.Frequency / Rate : 0;
+        var start = Stopwatch.GetTimestamp();
+        for (var seq = 0L; seq < Events; seq++)
+        {
+            var scheduled = start + (long)(seq * ticksPerEvent);
+            while (Stopwatch.GetTimestamp() < scheduled)
+            {
+                // Timers here fire about once per millisecond, so an open-loop publisher sends in small bursts;
+                // latency from the scheduled time includes that wait.
+                await Task.Delay(1);
+            }
+
+            while (client.OutboxCount >= MaxInFlight)
+            {
+                await Task.Delay(1);
+            }
+
+            var sent = Stopwatch.GetTimestamp();
+            client.Bus.Emit(Signal, new LoadEvent(index, seq, sent, Rate > 0 ? scheduled : sent, padding));
+        }
+
+        while (client.OutboxCount > 0)
+        {
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>Waits until every subscriber has every event, or until none made progress for <see cref="IdleTimeout"/>.</summary>
+    public static async Task WaitForDeliveryAsync(IReadOnlyList<Tally> tallies)
+    {
+        var lastTotal = -1L;
+        var lastProgress = Stopwatch.GetTimestamp();
+        while (tallies.Any(t => t.Received < t.Expected))
+        {
+            var total = tallies.Sum(t => t.Received);
+            if (total != lastTotal)
+            {
+                lastTotal = total;
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(lastProgress) > IdleTimeout)
+            {
+                return;
+            }
+
+            await Task.Delay(5);
+        }
+    }
+}
