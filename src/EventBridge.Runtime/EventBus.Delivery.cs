@@ -5,10 +5,6 @@ namespace EventBridge;
 // Delivery of one event: the nesting guard, middleware, watchers, consumers and failure reports.
 public sealed partial class EventBus
 {
-    // Counts emits nested inside consumers on this thread, across all buses, since together they use one stack.
-    [ThreadStatic]
-    private static int t_nestingDepth;
-
     /// <summary>
     /// Delivers a local event to consumers only, through the thread's reusable message for
     /// <typeparamref name="TPayload"/>, so that the emit allocates nothing.
@@ -19,24 +15,25 @@ public sealed partial class EventBus
         TPayload payload,
         ConsumerRegistration[] consumers)
     {
-        if (t_nestingDepth >= _maxNestingDepth)
+        var state = DeliveryState.Current;
+        if (state.Depth >= _maxNestingDepth)
         {
             ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
             return;
         }
 
-        var message = TypedEventMessage<TPayload>.Rent(signal, @namespace, payload);
-        t_nestingDepth++;
+        var message = TypedEventMessage<TPayload>.Rent(state, signal, @namespace, payload);
+        state.Depth++;
         try
         {
             RunConsumers(message, consumers);
         }
         finally
         {
-            t_nestingDepth--;
+            state.Depth--;
         }
 
-        message.Return();
+        message.Return(state);
     }
 
     /// <summary>The asynchronous counterpart of <see cref="DeliverTyped"/>.</summary>
@@ -52,39 +49,41 @@ public sealed partial class EventBus
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (t_nestingDepth >= _maxNestingDepth)
+        var state = DeliveryState.Current;
+        if (state.Depth >= _maxNestingDepth)
         {
             ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
             return default;
         }
 
-        var message = TypedEventMessage<TPayload>.Rent(signal, @namespace, payload);
+        var message = TypedEventMessage<TPayload>.Rent(state, signal, @namespace, payload);
         ValueTask pending;
-        t_nestingDepth++;
+        state.Depth++;
         try
         {
             pending = RunConsumersAsync(message, consumers, cancellationToken);
         }
         finally
         {
-            t_nestingDepth--;
+            state.Depth--;
         }
 
         // A delivery that went asynchronous marked the message as escaped, so this keeps it only when done.
-        message.Return();
+        message.Return(state);
         return pending;
     }
 
     /// <summary>Delivers an event through middleware, watchers and consumers, without waiting for async consumers.</summary>
     private void Dispatch(EventMessage message)
     {
-        if (t_nestingDepth >= _maxNestingDepth)
+        var state = DeliveryState.Current;
+        if (state.Depth >= _maxNestingDepth)
         {
             ReportTooDeep(message);
             return;
         }
 
-        t_nestingDepth++;
+        state.Depth++;
         try
         {
             var current = RunPipeline(message);
@@ -95,7 +94,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            t_nestingDepth--;
+            state.Depth--;
         }
     }
 
@@ -107,13 +106,14 @@ public sealed partial class EventBus
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (t_nestingDepth >= _maxNestingDepth)
+        var state = DeliveryState.Current;
+        if (state.Depth >= _maxNestingDepth)
         {
             ReportTooDeep(message);
             return default;
         }
 
-        t_nestingDepth++;
+        state.Depth++;
         try
         {
             var current = RunPipeline(message);
@@ -126,7 +126,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            t_nestingDepth--;
+            state.Depth--;
         }
     }
 
@@ -324,14 +324,15 @@ public sealed partial class EventBus
     /// <summary>Starts a consumer from an async continuation, counting its synchronous part as nesting.</summary>
     private static ValueTask StartNested(ConsumerRegistration consumer, EventContext context)
     {
-        t_nestingDepth++;
+        var state = DeliveryState.Current;
+        state.Depth++;
         try
         {
             return consumer.Handler(context);
         }
         finally
         {
-            t_nestingDepth--;
+            state.Depth--;
         }
     }
 

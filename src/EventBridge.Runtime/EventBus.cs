@@ -42,6 +42,9 @@ public sealed partial class EventBus
     private EventMiddleware[] _middleware = [];
     private EventWatcher[] _watchers = [];
 
+    // Whether any middleware or watcher is registered; one read on every emit picks the path.
+    private volatile bool _hasPipeline;
+
     /// <summary>Creates an independent bus, which shares no consumers, middleware or watchers with any other.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="EventBusOptions.MaxNestingDepth"/> is less than 1.</exception>
     public EventBus(EventBusOptions? options = null)
@@ -239,6 +242,7 @@ public sealed partial class EventBus
         lock (_gate)
         {
             Volatile.Write(ref _middleware, [.. _middleware, middleware]);
+            _hasPipeline = true;
         }
 
         return new Removal(this, middleware);
@@ -255,6 +259,7 @@ public sealed partial class EventBus
         lock (_gate)
         {
             Volatile.Write(ref _watchers, [.. _watchers, watcher]);
+            _hasPipeline = true;
         }
 
         return new Removal(this, watcher);
@@ -268,7 +273,7 @@ public sealed partial class EventBus
         return _consumers.Find(signal, NormalizeNamespace(@namespace))?.Length ?? 0;
     }
 
-    private bool HasPipeline => Volatile.Read(ref _middleware).Length != 0 || Volatile.Read(ref _watchers).Length != 0;
+    private bool HasPipeline => _hasPipeline;
 
     private static string? NormalizeNamespace(string? @namespace) => string.IsNullOrEmpty(@namespace) ? null : @namespace;
 
@@ -327,6 +332,8 @@ public sealed partial class EventBus
                 {
                     Volatile.Write(ref bus._watchers, Without(bus._watchers, watcher));
                 }
+
+                bus._hasPipeline = bus._middleware.Length != 0 || bus._watchers.Length != 0;
             }
         }
 

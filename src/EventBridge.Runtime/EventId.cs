@@ -35,7 +35,13 @@ public readonly struct EventId : IEquatable<EventId>
     public bool IsEmpty => _text is null && _high == 0 && _low == 0;
 
     /// <summary>Creates an id that no other event of this process or, with high probability, of any other has.</summary>
-    public static EventId NewId() => new(s_processPrefix, (ulong)Interlocked.Increment(ref s_sequence));
+    public static EventId NewId() => FromSequence(NextSequence());
+
+    /// <summary>Takes the next sequence number of this process, never 0, for an id made later by <see cref="FromSequence"/>.</summary>
+    internal static ulong NextSequence() => (ulong)Interlocked.Increment(ref s_sequence);
+
+    /// <summary>Returns this process's id for a number that <see cref="NextSequence"/> returned.</summary>
+    internal static EventId FromSequence(ulong sequence) => new(s_processPrefix, sequence);
 
     /// <summary>Reads an id from its wire text; 32 hexadecimal digits give a compact id, any other text is kept.</summary>
     /// <exception cref="ArgumentException"><paramref name="text"/> is empty.</exception>

@@ -16,6 +16,7 @@ public abstract class EventMessage
     private string _signal;
     private string? _namespace;
     private EventId _id;
+    private ulong _sequence;
     private EventOrigin? _source;
     private bool _isRemote;
 
@@ -31,7 +32,7 @@ public abstract class EventMessage
     public string? Namespace => _namespace;
 
     /// <summary>The event id.</summary>
-    public EventId Id => _id;
+    public EventId Id => _id.IsEmpty ? GetLocalId() : _id;
 
     /// <summary>The process that emitted the event, or <see langword="null"/> when this process did.</summary>
     public EventOrigin? Source => _source;
@@ -45,6 +46,28 @@ public abstract class EventMessage
     /// </summary>
     internal bool HasEscaped { get; private set; }
 
+    /// <summary>
+    /// Returns the id of an event created in this process. The number is taken on first use, because most local
+    /// events are never asked for their id and the shared counter costs an interlocked operation.
+    /// </summary>
+    private EventId GetLocalId()
+    {
+        var sequence = Volatile.Read(ref _sequence);
+        if (sequence == 0)
+        {
+            var next = EventId.NextSequence();
+
+            // Two threads may ask at once; the first number stored wins, so both see the same id.
+            sequence = Interlocked.CompareExchange(ref _sequence, next, 0);
+            if (sequence == 0)
+            {
+                sequence = next;
+            }
+        }
+
+        return EventId.FromSequence(sequence);
+    }
+
     /// <summary>Records that the message may outlive the current delivery, so the bus must not reuse it.</summary>
     internal void MarkEscaped() => HasEscaped = true;
 
@@ -54,7 +77,8 @@ public abstract class EventMessage
     {
         _signal = signal;
         _namespace = string.IsNullOrEmpty(@namespace) ? null : @namespace;
-        _id = id.IsEmpty ? EventId.NewId() : id;
+        _id = id;
+        _sequence = 0;
         _source = source;
         _isRemote = isRemote;
         HasEscaped = false;

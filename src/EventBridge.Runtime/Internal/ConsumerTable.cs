@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace EventBridge;
 
 /// <summary>One registration of a consumer on a bus; the same descriptor may be registered more than once.</summary>
@@ -29,14 +32,14 @@ internal sealed class ConsumerTable
 {
     private readonly Lock _gate = new();
 
-    // Replaced, never mutated, once published. Dictionary<string, T> with the ordinal comparer hashes with the
-    // runtime's fast non-randomized string hash until it sees many collisions.
-    private Dictionary<string, SignalConsumers> _signals = new(StringComparer.Ordinal);
+    // Replaced, never mutated, once published.
+    private Snapshot _snapshot = new(new Dictionary<string, SignalConsumers>(StringComparer.Ordinal));
 
     /// <summary>Returns the registrations for a signal in a namespace, or <see langword="null"/> when there are none.</summary>
     public ConsumerRegistration[]? Find(string signal, string? @namespace)
     {
-        if (!Volatile.Read(ref _signals).TryGetValue(signal, out var entry))
+        var entry = Volatile.Read(ref _snapshot).Find(signal);
+        if (entry is null)
         {
             return null;
         }
@@ -55,15 +58,16 @@ internal sealed class ConsumerTable
 
         lock (_gate)
         {
+            var published = _snapshot.Signals;
             Dictionary<string, SignalConsumers>? copy = null;
             foreach (var registration in registrations)
             {
                 var signal = registration.Descriptor.Signal;
-                var signals = copy ?? _signals;
+                var signals = copy ?? published;
                 if (!signals.TryGetValue(signal, out var entry))
                 {
-                    copy ??= new Dictionary<string, SignalConsumers>(_signals, StringComparer.Ordinal);
-                    entry = new SignalConsumers();
+                    copy ??= new Dictionary<string, SignalConsumers>(published, StringComparer.Ordinal);
+                    entry = new SignalConsumers(signal);
                     copy.Add(signal, entry);
                 }
 
@@ -72,7 +76,7 @@ internal sealed class ConsumerTable
 
             if (copy is not null)
             {
-                Volatile.Write(ref _signals, copy);
+                Volatile.Write(ref _snapshot, new Snapshot(copy));
             }
         }
 
@@ -84,12 +88,13 @@ internal sealed class ConsumerTable
     {
         lock (_gate)
         {
+            var published = _snapshot.Signals;
             Dictionary<string, SignalConsumers>? copy = null;
             foreach (var registration in registrations)
             {
                 registration.IsRemoved = true;
                 var signal = registration.Descriptor.Signal;
-                if (!_signals.TryGetValue(signal, out var entry))
+                if (!published.TryGetValue(signal, out var entry))
                 {
                     continue;
                 }
@@ -98,23 +103,77 @@ internal sealed class ConsumerTable
                 if (entry.IsEmpty)
                 {
                     // An emit that found this entry before the removal reads its empty arrays, which is correct.
-                    copy ??= new Dictionary<string, SignalConsumers>(_signals, StringComparer.Ordinal);
+                    copy ??= new Dictionary<string, SignalConsumers>(published, StringComparer.Ordinal);
                     copy.Remove(signal);
                 }
             }
 
             if (copy is not null)
             {
-                Volatile.Write(ref _signals, copy);
+                Volatile.Write(ref _snapshot, new Snapshot(copy));
             }
         }
     }
 
+    /// <summary>
+    /// The published signals: a dictionary, and an index by object identity in front of it. Signal names are nearly
+    /// always string literals, which the runtime interns, so the emitted string is usually the very instance that
+    /// registered the consumer. Comparing references skips hashing and comparing the characters; any other
+    /// instance of an equal string misses the index and is found in the dictionary.
+    /// </summary>
+    private sealed class Snapshot
+    {
+        private readonly SignalConsumers?[] _byIdentity;
+
+        public Snapshot(Dictionary<string, SignalConsumers> signals)
+        {
+            Signals = signals;
+
+            // At most half full, so that every probe ends at an empty slot after a few steps.
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, signals.Count * 2));
+            _byIdentity = new SignalConsumers?[size];
+            foreach (var entry in signals.Values)
+            {
+                var slot = RuntimeHelpers.GetHashCode(entry.Signal) & (size - 1);
+                while (_byIdentity[slot] is not null)
+                {
+                    slot = (slot + 1) & (size - 1);
+                }
+
+                _byIdentity[slot] = entry;
+            }
+        }
+
+        /// <summary>The signals by name, with the ordinal comparer, for which the runtime hashes fast.</summary>
+        public Dictionary<string, SignalConsumers> Signals { get; }
+
+        public SignalConsumers? Find(string signal)
+        {
+            var slots = _byIdentity;
+            var mask = slots.Length - 1;
+            var slot = RuntimeHelpers.GetHashCode(signal) & mask;
+            while (slots[slot] is { } entry)
+            {
+                if (ReferenceEquals(entry.Signal, signal))
+                {
+                    return entry;
+                }
+
+                slot = (slot + 1) & mask;
+            }
+
+            return Signals.GetValueOrDefault(signal);
+        }
+    }
+
     /// <summary>The consumers of one signal: those of the default namespace and those of each named one.</summary>
-    private sealed class SignalConsumers
+    private sealed class SignalConsumers(string signal)
     {
         private ConsumerRegistration[] _default = [];
         private Dictionary<string, ConsumerRegistration[]>? _namespaced;
+
+        /// <summary>The signal, as the string instance of the first registration.</summary>
+        public string Signal { get; } = signal;
 
         public ConsumerRegistration[] Default => Volatile.Read(ref _default);
 

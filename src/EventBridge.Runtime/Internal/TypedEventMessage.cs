@@ -5,15 +5,11 @@ namespace EventBridge;
 
 /// <summary>An event emitted in this process with a payload of type <typeparamref name="TPayload"/>.</summary>
 /// <remarks>
-/// The bus reuses one instance per payload type and thread for events that only consumers see (see
-/// <see cref="Rent"/>), so that emitting allocates nothing. Such an instance changes after its delivery ends unless
-/// it escaped (<see cref="EventMessage.MarkEscaped"/>).
+/// The bus reuses instances for events that only consumers see (see <see cref="Rent"/>), so that emitting allocates
+/// nothing. Such an instance changes after its delivery ends unless it escaped (<see cref="EventMessage.MarkEscaped"/>).
 /// </remarks>
 internal sealed class TypedEventMessage<TPayload> : EventMessage
 {
-    [ThreadStatic]
-    private static TypedEventMessage<TPayload>? t_free;
-
     private TPayload _payload;
     private byte[]? _kwargsJson;
 
@@ -32,18 +28,21 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
     public TPayload Payload => _payload;
 
     /// <summary>
-    /// Returns this thread's spare message for <typeparamref name="TPayload"/>, set to a new local event, or a new
-    /// message when the spare is in use (an emit nested inside a consumer).
+    /// Returns one of this thread's spare messages for <typeparamref name="TPayload"/>, set to a new local event, or
+    /// a new message when there is none (the first emit, or an emit nested inside a consumer).
     /// </summary>
-    public static TypedEventMessage<TPayload> Rent(string signal, string? @namespace, TPayload payload)
+    public static TypedEventMessage<TPayload> Rent(
+        DeliveryState state,
+        string signal,
+        string? @namespace,
+        TPayload payload)
     {
-        var message = t_free;
+        var message = state.TakeSpare<TPayload>();
         if (message is null)
         {
             return new TypedEventMessage<TPayload>(signal, @namespace, default, payload);
         }
 
-        t_free = null;
         message.Initialize(signal, @namespace, default, null, false);
         message._payload = payload;
         return message;
@@ -52,7 +51,7 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
     /// <summary>
     /// Keeps this message as the thread's spare once its delivery has ended, unless something may still hold it.
     /// </summary>
-    public void Return()
+    public void Return(DeliveryState state)
     {
         if (HasEscaped)
         {
@@ -62,7 +61,7 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
         // Dropping the payload reference keeps the spare from holding the last payload alive.
         _payload = default!;
         _kwargsJson = null;
-        t_free = this;
+        state.KeepSpare(this);
     }
 
     public override bool TryGetPayload<T>(out T payload)
@@ -120,3 +119,4 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
 
     public override ReadOnlyMemory<byte> GetArgsJson() => ReadOnlyMemory<byte>.Empty;
 }
+
