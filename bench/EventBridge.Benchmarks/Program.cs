@@ -1,1 +1,3 @@
-Console.WriteLine("EventBridge.Benchmarks");
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(EventBridge.Benchmarks.EmitBenchmarks).Assembly).Run(args);

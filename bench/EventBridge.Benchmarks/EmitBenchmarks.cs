@@ -1,0 +1,214 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using EventBridge.Serialization;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+
+[assembly: MediatorOptions(ServiceLifetime = ServiceLifetime.Singleton)]
+
+namespace EventBridge.Benchmarks;
+
+/// <summary>
+/// In-process delivery of one typed payload: EventBridge's <see cref="EventBus.Emit{TPayload}(string, TPayload)"/>
+/// against Mediator's notification publish, with a direct call through an interface as the floor. Every handler
+/// does the same work, adding the payload's value to a field.
+/// </summary>
+[MemoryDiagnoser]
+public class EmitBenchmarks
+{
+    private readonly OrderPlaced _payload = new(42, "EUR");
+    private readonly Counter _counter = new();
+    private EventBus _oneConsumer = null!;
+    private EventBus _tenConsumers = null!;
+    private IOrderHandler _direct = null!;
+    private global::Mediator.Mediator _mediator = null!;
+    private ServiceProvider _services = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _oneConsumer = new EventBus();
+        _oneConsumer.AddConsumer(Consumer(_counter));
+        _tenConsumers = new EventBus();
+        for (var i = 0; i < 10; i++)
+        {
+            _tenConsumers.AddConsumer(Consumer(_counter));
+        }
+
+        _direct = new OrderHandler(_counter);
+        _services = new ServiceCollection().AddSingleton(_counter).AddMediator().BuildServiceProvider();
+        _mediator = _services.GetRequiredService<global::Mediator.Mediator>();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _services.Dispose();
+
+    [Benchmark(Baseline = true, Description = "Interface call, 1 handler")]
+    public void InterfaceCall() => _direct.Handle(_payload);
+
+    [Benchmark(Description = "EventBus.Emit, 1 consumer")]
+    public void EmitToOne() => _oneConsumer.Emit("order_placed", _payload);
+
+    [Benchmark(Description = "Mediator.Publish, 1 handler")]
+    public ValueTask MediatorToOne() => _mediator.Publish(new OrderPlacedNotification(_payload));
+
+    [Benchmark(Description = "EventBus.Emit, 10 consumers")]
+    public void EmitToTen() => _tenConsumers.Emit("order_placed", _payload);
+
+    [Benchmark(Description = "Mediator.Publish, 10 handlers")]
+    public ValueTask MediatorToTen() => _mediator.Publish(new OrderPlacedTenNotification(_payload));
+
+    /// <summary>A consumer written the way the generator writes one: read the payload, call the method.</summary>
+    private static ConsumerDescriptor Consumer(Counter counter)
+    {
+        var handler = new OrderHandler(counter);
+        return new ConsumerDescriptor("order_placed", null, "OrderHandler.Handle", context =>
+        {
+            handler.Handle(context.Message.GetPayload(OrderPlacedSerializer.Instance));
+            return default;
+        });
+    }
+}
+
+public sealed record OrderPlaced(int Quantity, string Currency);
+
+public sealed class Counter
+{
+    public long Total;
+}
+
+public interface IOrderHandler
+{
+    void Handle(OrderPlaced order);
+}
+
+public sealed class OrderHandler(Counter counter) : IOrderHandler
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void Handle(OrderPlaced order) => counter.Total += order.Quantity;
+}
+
+/// <summary>
+/// Mediator's notification for one handler. It wraps the payload, so both libraries deliver the same object; the
+/// wrapper is a struct to keep Mediator's publish free of allocations as well.
+/// </summary>
+public readonly record struct OrderPlacedNotification(OrderPlaced Order) : INotification;
+
+public readonly record struct OrderPlacedTenNotification(OrderPlaced Order) : INotification;
+
+public sealed class MediatorOrderHandler(Counter counter) : INotificationHandler<OrderPlacedNotification>
+{
+    public ValueTask Handle(OrderPlacedNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+// Ten identical handler types, because Mediator resolves one instance per handler type.
+public sealed class TenHandler0(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+public sealed class TenHandler1(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler2(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler3(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler4(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler5(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler6(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler7(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler8(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+public sealed class TenHandler9(Counter counter) : INotificationHandler<OrderPlacedTenNotification>
+{
+    public ValueTask Handle(OrderPlacedTenNotification notification, CancellationToken cancellationToken)
+    {
+        counter.Total += notification.Order.Quantity;
+        return default;
+    }
+}
+
+/// <summary>The JSON form of <see cref="OrderPlaced"/>; emits in one process never use it.</summary>
+internal sealed class OrderPlacedSerializer : PayloadSerializer<OrderPlaced>
+{
+    public static readonly OrderPlacedSerializer Instance = new();
+
+    public override void Write(Utf8JsonWriter writer, OrderPlaced value)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("quantity", value.Quantity);
+        writer.WriteString("currency", value.Currency);
+        writer.WriteEndObject();
+    }
+
+    public override OrderPlaced Read(ref Utf8JsonReader reader) =>
+        throw new NotSupportedException("The in-process benchmarks never read JSON.");
+}
