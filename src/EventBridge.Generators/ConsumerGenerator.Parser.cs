@@ -162,24 +162,8 @@ public sealed partial class ConsumerGenerator
 
         public static GeneratorSettings ParseSettings(Compilation compilation, CancellationToken cancellationToken)
         {
-            var naming = NamingPolicy.SnakeCaseLower;
-            foreach (var attribute in compilation.Assembly.GetAttributes())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (attribute.AttributeClass?.ToDisplayString() != "EventBridge.Serialization.EventBridgeJsonAttribute")
-                {
-                    continue;
-                }
-
-                foreach (var argument in attribute.NamedArguments)
-                {
-                    if (argument.Key == "Naming" && argument.Value.Value is int value && value is >= 0 and <= 2)
-                    {
-                        naming = (NamingPolicy)value;
-                    }
-                }
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
+            var naming = PayloadTypeAnalyzer.GetNamingPolicy(compilation);
             var hasRuntime = compilation.GetTypeByMetadataName("EventBridge.EventBus") is not null;
             return new GeneratorSettings(
                 "EventBridge.Generated." + ToNamespace(compilation.AssemblyName ?? "Assembly"),
@@ -384,11 +368,6 @@ public sealed partial class ConsumerGenerator
                     { TypeKind: TypeKind.Interface } => "interface",
                     _ => "class",
                 };
-                if (current is { TypeKind: TypeKind.Struct, IsReadOnly: true })
-                {
-                    keyword = "readonly " + keyword;
-                }
-
                 var name = EscapeIdentifier(current.Name);
                 if (current.TypeParameters.Length > 0)
                 {

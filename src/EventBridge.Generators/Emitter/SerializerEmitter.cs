@@ -17,7 +17,7 @@ internal static class SerializerEmitter
         writer.WriteLine("namespace " + file.Settings.GeneratedNamespace);
         using (writer.OpenBlock())
         {
-            writer.WriteLine("/// <summary>Writes and reads <see cref=\"" + file.Shape.FullName.Replace('<', '{').Replace('>', '}') + "\"/> as JSON.</summary>");
+            writer.WriteLine("/// <summary>Writes and reads <c>" + EscapeXml(file.Shape.DisplayName) + "</c> as JSON.</summary>");
             writer.WriteLine(GeneratedCodeAttribute);
             using (writer.OpenBlock($"internal sealed class {file.Id}JsonSerializer : {PayloadSerializerOf}<{file.Shape.FullName}>"))
             {
@@ -37,12 +37,14 @@ internal static class SerializerEmitter
         return writer.ToString();
     }
 
+    private static string EscapeXml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
     private static void WriteObject(SourceWriter writer, SerializerFileModel file)
     {
         var shape = file.Shape;
         var members = shape.Members;
         var references = file.References.ToDictionary(reference => reference.FullName, reference => reference.Expression);
-        var names = members.Select(member => member.ExplicitJsonName ?? JsonNaming.Convert(member.Name, file.Settings.Naming)).ToList();
+        var names = members.Select(member => member.JsonName).ToList();
 
         writer.WriteLine("private static readonly string[] s_names = new string[]");
         writer.WriteLine("{");
@@ -229,7 +231,18 @@ internal static class SerializerEmitter
             }
 
             writer.WriteLine();
-            WriteConstruction(writer, shape);
+
+            // Validation in the payload's constructor or setters rejects values the JSON had, so it is bad input too.
+            using (writer.OpenBlock("try"))
+            {
+                WriteConstruction(writer, shape);
+            }
+
+            using (writer.OpenBlock(
+                "catch (global::System.Exception exception) when (exception is global::System.ArgumentException or global::System.FormatException or global::System.InvalidOperationException)"))
+            {
+                writer.WriteLine($"throw {PayloadJson}.ConstructorFailed({Literal(shape.DisplayName)}, exception);");
+            }
         }
     }
 
@@ -371,7 +384,7 @@ internal static class SerializerEmitter
         {
             using (writer.OpenBlock($"if (reader.TokenType == {TokenType}.String)"))
             {
-                writer.WriteLine("var text = reader.GetString()!;");
+                writer.WriteLine($"var text = {PayloadJson}.GetString(ref reader);");
                 var flags = shape.IsFlagsEnum ? "true" : "false";
                 using (writer.OpenBlock($"if (global::EventBridge.Serialization.JsonEnumFormat.TryParse(text, s_values, s_names, {flags}, out var bits))"))
                 {

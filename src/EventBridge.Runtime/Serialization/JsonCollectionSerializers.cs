@@ -161,7 +161,7 @@ public sealed class JsonDictionarySerializer<TDictionary, TValue> : PayloadSeria
                 break;
             }
 
-            var key = reader.GetString()!;
+            var key = PayloadJson.GetString(ref reader);
             PayloadJson.ReadNext(ref reader);
             try
             {

@@ -107,7 +107,7 @@ public static partial class JsonValueSerializers
             throw PayloadJson.UnexpectedToken(reader.TokenType, "a string");
         }
 
-        return reader.GetString()!;
+        return PayloadJson.GetString(ref reader);
     }
 
     private static void ThrowIfNotFinite(double value)

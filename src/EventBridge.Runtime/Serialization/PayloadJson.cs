@@ -78,7 +78,7 @@ public static class PayloadJson
             }
         }
 
-        var name = reader.GetString();
+        var name = GetString(ref reader);
         for (var i = 0; i < names.Length; i++)
         {
             if (string.Equals(name, names[i], StringComparison.OrdinalIgnoreCase))
@@ -88,6 +88,36 @@ public static class PayloadJson
         }
 
         return -1;
+    }
+
+    /// <summary>Returns the text of the string or property name that the reader is on.</summary>
+    /// <exception cref="PayloadException">The token is not a string, or its bytes are not valid UTF-8.</exception>
+    public static string GetString(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+        {
+            throw UnexpectedToken(reader.TokenType, "a string");
+        }
+
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException exception)
+        {
+            // Utf8JsonReader checks the structure while reading but the UTF-8 of a string only when decoding it.
+            throw new PayloadException("The string is not valid UTF-8.", null, exception);
+        }
+    }
+
+    /// <summary>
+    /// Creates the error for a payload type's constructor that rejected the values read, for example with an
+    /// <see cref="ArgumentException"/> from its validation.
+    /// </summary>
+    public static PayloadException ConstructorFailed(string typeName, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new PayloadException($"Creating {typeName} from the values read failed: {exception.Message}", null, exception);
     }
 
     /// <summary>Checks that the reader is on the start of an object.</summary>

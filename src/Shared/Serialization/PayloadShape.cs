@@ -128,8 +128,8 @@ internal sealed record MemberShape
     /// <summary>The C# name, escaped with <c>@</c> when it is a keyword.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The name given by <c>[JsonPropertyName]</c>, which the naming policy does not change.</summary>
-    public string? ExplicitJsonName { get; init; }
+    /// <summary>The name in JSON: the one given by <c>[JsonPropertyName]</c>, else the C# name under the naming policy.</summary>
+    public required string JsonName { get; init; }
 
     public required string TypeFullName { get; init; }
 

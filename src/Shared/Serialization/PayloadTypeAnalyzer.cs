@@ -24,6 +24,7 @@ internal sealed class PayloadTypeAnalyzer
         .RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     private readonly Compilation _compilation;
+    private readonly NamingPolicy _naming;
     private readonly Dictionary<ISymbol, string> _valueTypes = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, CollectionKind> _collections = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _dictionaries = new(SymbolEqualityComparer.Default);
@@ -31,6 +32,7 @@ internal sealed class PayloadTypeAnalyzer
     public PayloadTypeAnalyzer(Compilation compilation)
     {
         _compilation = compilation;
+        _naming = GetNamingPolicy(compilation);
         AddValueType("System.DateTimeOffset", "DateTimeOffset");
         AddValueType("System.DateOnly", "DateOnly");
         AddValueType("System.TimeOnly", "TimeOnly");
@@ -52,6 +54,28 @@ internal sealed class PayloadTypeAnalyzer
         AddDictionary("System.Collections.Generic.Dictionary`2");
         AddDictionary("System.Collections.Generic.IDictionary`2");
         AddDictionary("System.Collections.Generic.IReadOnlyDictionary`2");
+    }
+
+    /// <summary>Reads the naming policy of <c>[assembly: EventBridgeJson(Naming = ...)]</c>; snake_case when absent.</summary>
+    public static NamingPolicy GetNamingPolicy(Compilation compilation)
+    {
+        foreach (var attribute in compilation.Assembly.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() != "EventBridge.Serialization.EventBridgeJsonAttribute")
+            {
+                continue;
+            }
+
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Naming" && argument.Value.Value is int value && value is >= 0 and <= 2)
+                {
+                    return (NamingPolicy)value;
+                }
+            }
+        }
+
+        return NamingPolicy.SnakeCaseLower;
     }
 
     /// <summary>The fully qualified name that <see cref="TypeShape.FullName"/> uses for <paramref name="type"/>.</summary>
@@ -229,16 +253,26 @@ internal sealed class PayloadTypeAnalyzer
             return NotAccessible;
         }
 
-        if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || IsKnownGenericCollection(named))
-        {
-            return null;
-        }
-
         if (_dictionaries.Contains(named.OriginalDefinition))
         {
             return named.TypeArguments[0].SpecialType == SpecialType.System_String
                 ? null
                 : "dictionaries need string keys, because JSON object keys are strings";
+        }
+
+        if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || IsKnownGenericCollection(named))
+        {
+            return null;
+        }
+
+        if (named.IsAnonymousType)
+        {
+            return "anonymous types cannot be named by generated code; use a record";
+        }
+
+        if (named.IsFileLocal)
+        {
+            return "file-local types cannot be named by generated code in another file; make the type internal";
         }
 
         if (named.IsStatic)
@@ -364,15 +398,7 @@ internal sealed class PayloadTypeAnalyzer
             var memberPath = path + "." + property.Name;
             visit(property.Type, memberPath);
 
-            var parameterIndex = -1;
-            for (var i = 0; i < parameters.Length; i++)
-            {
-                if (string.Equals(parameters[i].Name, property.Name, StringComparison.OrdinalIgnoreCase))
-                {
-                    parameterIndex = i;
-                    break;
-                }
-            }
+            var parameterIndex = FindParameter(parameters, property.Name);
 
             var assignment = MemberAssignment.None;
             IParameterSymbol? parameter = null;
@@ -415,7 +441,8 @@ internal sealed class PayloadTypeAnalyzer
             members.Add(new MemberShape
             {
                 Name = EscapeIdentifier(property.Name),
-                ExplicitJsonName = GetAttributeString(property, JsonSerializationNamespace + "JsonPropertyNameAttribute"),
+                JsonName = GetAttributeString(property, JsonSerializationNamespace + "JsonPropertyNameAttribute")
+                    ?? JsonNaming.Convert(property.Name, _naming),
                 TypeFullName = GetFullName(property.Type),
                 Assignment = assignment,
                 ConstructorPosition = parameterIndex,
@@ -442,6 +469,25 @@ internal sealed class PayloadTypeAnalyzer
             }
         }
 
+        var jsonNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            if (jsonNames.TryGetValue(member.JsonName, out var other))
+            {
+                problems.Add(new PayloadProblem
+                {
+                    TypeName = GetDisplayName(type),
+                    MemberPath = path + "." + member.Name.TrimStart('@'),
+                    Reason = "properties '" + other + "' and '" + member.Name.TrimStart('@') + "' both have the JSON name '"
+                        + member.JsonName + "'; give one another name with [JsonPropertyName]",
+                });
+            }
+            else
+            {
+                jsonNames.Add(member.JsonName, member.Name.TrimStart('@'));
+            }
+        }
+
         if (problems.Count != problemCount)
         {
             return null;
@@ -453,6 +499,38 @@ internal sealed class PayloadTypeAnalyzer
             HasParameterizedConstructor = parameters.Length > 0,
             ConstructorSetsRequiredMembers = setsRequired,
         };
+    }
+
+    /// <summary>
+    /// Finds the constructor parameter of a property: the one with the same name, else the one whose name differs
+    /// only by case (a positional record's <c>Name</c> property and <c>name</c> parameter), or -1.
+    /// </summary>
+    private static int FindParameter(ImmutableArray<IParameterSymbol> parameters, string propertyName)
+    {
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (string.Equals(parameters[i].Name, propertyName, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        var match = -1;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (string.Equals(parameters[i].Name, propertyName, StringComparison.OrdinalIgnoreCase))
+            {
+                // Two candidates that differ only by case are ambiguous, so neither is taken.
+                if (match >= 0)
+                {
+                    return -1;
+                }
+
+                match = i;
+            }
+        }
+
+        return match;
     }
 
     /// <summary>
