@@ -5,7 +5,7 @@
 
 namespace EventBridge.Generated.TestProject
 {
-    /// <summary>Writes and reads <see cref="global::Shop.Orders.Address"/> as JSON.</summary>
+    /// <summary>Writes and reads <c>Shop.Orders.Address</c> as JSON.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("EventBridge.Generators", "%VERSION%")]
     internal sealed class Shop_Orders_AddressJsonSerializer : global::EventBridge.Serialization.PayloadSerializer<global::Shop.Orders.Address>
     {
@@ -116,9 +116,16 @@ namespace EventBridge.Generated.TestProject
                 throw global::EventBridge.Serialization.PayloadJson.MissingMember(s_names[1]);
             }
 
-            var result = new global::Shop.Orders.Address(value0!, value1!);
+            try
+            {
+                var result = new global::Shop.Orders.Address(value0!, value1!);
 
-            return result;
+                return result;
+            }
+            catch (global::System.Exception exception) when (exception is global::System.ArgumentException or global::System.FormatException or global::System.InvalidOperationException)
+            {
+                throw global::EventBridge.Serialization.PayloadJson.ConstructorFailed("Shop.Orders.Address", exception);
+            }
         }
     }
 }

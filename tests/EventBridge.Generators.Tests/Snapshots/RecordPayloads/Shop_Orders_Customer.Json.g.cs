@@ -5,7 +5,7 @@
 
 namespace EventBridge.Generated.TestProject
 {
-    /// <summary>Writes and reads <see cref="global::Shop.Orders.Customer"/> as JSON.</summary>
+    /// <summary>Writes and reads <c>Shop.Orders.Customer</c> as JSON.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("EventBridge.Generators", "%VERSION%")]
     internal sealed class Shop_Orders_CustomerJsonSerializer : global::EventBridge.Serialization.PayloadSerializer<global::Shop.Orders.Customer>
     {
@@ -168,9 +168,16 @@ namespace EventBridge.Generated.TestProject
                 throw global::EventBridge.Serialization.PayloadJson.MissingMember(s_names[4]);
             }
 
-            var result = new global::Shop.Orders.Customer(value0!, value1!, value2!, value3!, value4!);
+            try
+            {
+                var result = new global::Shop.Orders.Customer(value0!, value1!, value2!, value3!, value4!);
 
-            return result;
+                return result;
+            }
+            catch (global::System.Exception exception) when (exception is global::System.ArgumentException or global::System.FormatException or global::System.InvalidOperationException)
+            {
+                throw global::EventBridge.Serialization.PayloadJson.ConstructorFailed("Shop.Orders.Customer", exception);
+            }
         }
     }
 }

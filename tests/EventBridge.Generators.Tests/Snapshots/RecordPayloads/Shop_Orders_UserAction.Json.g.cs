@@ -5,7 +5,7 @@
 
 namespace EventBridge.Generated.TestProject
 {
-    /// <summary>Writes and reads <see cref="global::Shop.Orders.UserAction"/> as JSON.</summary>
+    /// <summary>Writes and reads <c>Shop.Orders.UserAction</c> as JSON.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("EventBridge.Generators", "%VERSION%")]
     internal sealed class Shop_Orders_UserActionJsonSerializer : global::EventBridge.Serialization.PayloadSerializer<global::Shop.Orders.UserAction>
     {
@@ -109,9 +109,16 @@ namespace EventBridge.Generated.TestProject
                 throw global::EventBridge.Serialization.PayloadJson.MissingMember(s_names[0]);
             }
 
-            var result = new global::Shop.Orders.UserAction(value0!, value1!);
+            try
+            {
+                var result = new global::Shop.Orders.UserAction(value0!, value1!);
 
-            return result;
+                return result;
+            }
+            catch (global::System.Exception exception) when (exception is global::System.ArgumentException or global::System.FormatException or global::System.InvalidOperationException)
+            {
+                throw global::EventBridge.Serialization.PayloadJson.ConstructorFailed("Shop.Orders.UserAction", exception);
+            }
         }
     }
 }

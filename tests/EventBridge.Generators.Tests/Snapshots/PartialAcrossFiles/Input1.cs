@@ -1,0 +1,13 @@
+using EventBridge;
+
+namespace Orders;
+
+public sealed record OrderCancelled(string OrderId, string Reason);
+
+public partial class OrderView
+{
+    [Consumer("order_cancelled")]
+    public void OnCancelled(OrderCancelled order)
+    {
+    }
+}
