@@ -20,10 +20,22 @@ internal static class InteractiveChat
             return 1;
         }
 
-        Console.WriteLine($"Connected to {host}:{port} as {name}. Type a message and press Enter; Ctrl+D quits.");
+        Console.WriteLine(
+            $"Connected to {host}:{port} as {name}. Type a message and press Enter; /who lists who is online; " +
+            "/quit or Ctrl+D quits.");
         while (await Console.In.ReadLineAsync() is { } line)
         {
-            if (line.Length > 0)
+            if (line == "/quit")
+            {
+                break;
+            }
+
+            if (line == "/who")
+            {
+                var online = await user.WhoAsync(TimeSpan.FromSeconds(1));
+                Console.WriteLine($"*** online: {string.Join(", ", online)}");
+            }
+            else if (line.Length > 0)
             {
                 user.Say(line);
             }
