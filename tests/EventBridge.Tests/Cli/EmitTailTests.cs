@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace EventBridge.Tests.Cli;
+
+/// <summary>Runs <c>emit</c> and <c>tail</c> as real processes against a real <c>serve</c> process.</summary>
+public sealed class EmitTailTests
+{
+    [Fact]
+    public async Task Emit_ReachesTail_AsJsonLine()
+    {
+        var (server, port) = await CommandProcess.StartServerAsync();
+        await using var serverProcess = server;
+        var tail = CommandProcess.Start(
+            "tail", "chat.*", "--port", Port(port), "--format", "json", "--count", "2", "--log-level", "information");
+        await using var tailProcess = tail;
+        await tail.WaitForErrorAsync(line => line.Contains("Printing events", StringComparison.Ordinal));
+
+        var (skipped, _) = await CommandProcess.RunAsync("emit", "other.signal", "--port", Port(port));
+        Assert.Equal(0, skipped);
+        var (emitted, emit) = await CommandProcess.RunAsync(
+            "emit", "chat.message", "{\"user\": \"Alice\",\n \"text\": \"héllo\"}", "--args", "[1, 2]",
+            "--namespace", "lobby", "--count", "2", "--port", Port(port));
+        Assert.True(emitted == 0, $"emit exited with {emitted}.{emit.Describe()}");
+
+        Assert.Equal(0, await tail.WaitForExitAsync(CommandProcess.Timeout));
+        var lines = tail.OutputLines.ToArray();
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            Assert.Equal("chat.message", root.GetProperty("signal").GetString());
+            Assert.Equal("lobby", root.GetProperty("namespace").GetString());
+            Assert.Equal("eventbridge-emit", root.GetProperty("source").GetProperty("name").GetString());
+            Assert.Equal("Alice", root.GetProperty("kwargs").GetProperty("user").GetString());
+            Assert.Equal("héllo", root.GetProperty("kwargs").GetProperty("text").GetString());
+            Assert.Equal("[1,2]", root.GetProperty("args").GetRawText());
+        }
+
+        Assert.NotEqual(
+            JsonDocument.Parse(lines[0]).RootElement.GetProperty("id").GetString(),
+            JsonDocument.Parse(lines[1]).RootElement.GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"user\": ")]
+    [InlineData("[1, 2]")]
+    [InlineData("42")]
+    public async Task Emit_InvalidKwargs_ExitsTwo(string kwargs)
+    {
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", kwargs, "--port", "1");
+        Assert.Equal(2, exitCode);
+        Assert.Contains(emit.ErrorLines, line => line.Contains("kwargs-json", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("eventbridge.internal")]
+    [InlineData("has space")]
+    public async Task Emit_InvalidSignal_ExitsTwo(string signal)
+    {
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", signal, "--port", "1");
+        Assert.Equal(2, exitCode);
+        Assert.Contains(emit.ErrorLines, line => line.Contains("Invalid signal name", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Emit_NoServer_ExitsOne()
+    {
+        var port = UnusedPort();
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "--port", Port(port));
+        Assert.Equal(1, exitCode);
+        Assert.Contains(emit.ErrorLines, line => line.Contains("Cannot connect", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--port", "x")]
+    [InlineData("--port", "70000")]
+    [InlineData("--count", "0")]
+    [InlineData("--timeout", "-1")]
+    public async Task Emit_InvalidOption_ExitsTwo(string option, string value)
+    {
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", option, value);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(emit.ErrorLines, line => line.Contains(option, StringComparison.Ordinal));
+    }
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Returns a loopback port that nothing listens on: one the system just handed out and took back.</summary>
+    private static int UnusedPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
