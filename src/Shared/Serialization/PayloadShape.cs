@@ -168,7 +168,10 @@ internal sealed record EnumMemberShape
     public required ulong Bits { get; init; }
 }
 
-/// <summary>A reason why a payload type cannot be serialized, with the member path that leads to it.</summary>
+/// <summary>
+/// A reason why a payload type cannot be serialized, or why one of its members is lost, with the member path that
+/// leads to it.
+/// </summary>
 internal sealed record PayloadProblem
 {
     /// <summary>The type that cannot be handled, as C# shows it.</summary>
@@ -196,6 +199,12 @@ internal sealed record PayloadAnalysis
     public required EquatableArray<TypeShape> Shapes { get; init; }
 
     public required EquatableArray<PayloadProblem> Problems { get; init; }
+
+    /// <summary>
+    /// Members whose value does not survive a write and a read: fields, and auto-properties that reading cannot set.
+    /// They do not stop serialization; the analyzers report them as information.
+    /// </summary>
+    public EquatableArray<PayloadProblem> LostMembers { get; init; }
 
     public bool IsSupported => Problems.IsEmpty;
 }

@@ -13,7 +13,7 @@ namespace EventBridge.CodeAnalysis;
 /// Decides whether a payload type can be written and read as JSON by generated code and describes its shape.
 /// Depends only on the Roslyn symbol model, not on any generator pipeline.
 /// </summary>
-internal sealed class PayloadTypeAnalyzer
+internal sealed partial class PayloadTypeAnalyzer
 {
     private const string JsonSerializationNamespace = "System.Text.Json.Serialization.";
 
@@ -22,6 +22,12 @@ internal sealed class PayloadTypeAnalyzer
 
     private static readonly SymbolDisplayFormat s_displayFormat = SymbolDisplayFormat.CSharpErrorMessageFormat
         .RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    // Member paths start with the root type's name without its namespace ("Order.Lines[].Product"), so they stay short.
+    private static readonly SymbolDisplayFormat s_pathRootFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
     private readonly Compilation _compilation;
     private readonly NamingPolicy _naming;
@@ -86,21 +92,26 @@ internal sealed class PayloadTypeAnalyzer
     public static string GetDisplayName(ITypeSymbol type) =>
         type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_displayFormat);
 
+    /// <summary>The first segment of the member paths in <see cref="PayloadProblem.MemberPath"/> for <paramref name="root"/>.</summary>
+    public static string GetPathRoot(ITypeSymbol root) =>
+        root.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_pathRootFormat);
+
     /// <summary>Describes <paramref name="root"/> and every type it contains, or lists why they cannot be serialized.</summary>
     public PayloadAnalysis Analyze(ITypeSymbol root, CancellationToken cancellationToken)
     {
         var shapes = new List<TypeShape>();
         var problems = new List<PayloadProblem>();
+        var lostMembers = new List<PayloadProblem>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Queue<(ITypeSymbol Type, string Path)>();
-        pending.Enqueue((root, GetDisplayName(root)));
+        pending.Enqueue((root, GetPathRoot(root)));
         visited.Add(GetFullName(root));
 
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (type, path) = pending.Dequeue();
-            var shape = Describe(type, path, problems, (child, childPath) =>
+            var shape = Describe(type, path, problems, lostMembers, (child, childPath) =>
             {
                 if (visited.Add(GetFullName(child)))
                 {
@@ -119,6 +130,7 @@ internal sealed class PayloadTypeAnalyzer
             RootFullName = GetFullName(root),
             Shapes = problems.Count == 0 ? shapes.ToEquatableArray() : EquatableArray<TypeShape>.Empty,
             Problems = problems.ToEquatableArray(),
+            LostMembers = lostMembers.ToEquatableArray(),
         };
     }
 
@@ -126,6 +138,7 @@ internal sealed class PayloadTypeAnalyzer
         ITypeSymbol type,
         string path,
         List<PayloadProblem> problems,
+        List<PayloadProblem> lostMembers,
         Action<ITypeSymbol, string> visit)
     {
         type = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
@@ -190,7 +203,7 @@ internal sealed class PayloadTypeAnalyzer
             };
         }
 
-        return DescribeObject(named, path, problems, visit);
+        return DescribeObject(named, path, problems, lostMembers, visit);
     }
 
     /// <summary>Returns why <paramref name="type"/> can never be a payload, or <see langword="null"/>.</summary>
@@ -206,9 +219,9 @@ internal sealed class PayloadTypeAnalyzer
                 return "'dynamic' has no fixed shape; use a concrete type";
             case TypeKind.Pointer:
             case TypeKind.FunctionPointer:
-                return "pointers cannot be serialized";
+                return "pointers are addresses in one process and cannot be serialized; send the value they point to";
             case TypeKind.Delegate:
-                return "delegates cannot be serialized";
+                return "delegates are code, not data, and cannot be serialized; send the data that the receiver needs";
             case TypeKind.Interface when !IsKnownGenericCollection(type):
                 return "interfaces other than the standard collection interfaces cannot be serialized; use a concrete class";
         }
@@ -225,12 +238,20 @@ internal sealed class PayloadTypeAnalyzer
 
         if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
         {
-            return "native-sized integers cannot be serialized";
+            return "native-sized integers (nint, IntPtr) usually hold handles or addresses that mean nothing in another "
+                + "process; use a fixed-size integer type such as long";
         }
 
         if (type.IsRefLikeType)
         {
-            return "ref struct types cannot be stored in a payload";
+            return "ref struct types such as Span<T> live on the stack and cannot be stored in a payload; use an array "
+                + "or List<T>";
+        }
+
+        var processLocal = FindProcessLocalReason(type);
+        if (processLocal is not null)
+        {
+            return processLocal;
         }
 
         if (type.IsTupleType)
@@ -297,7 +318,8 @@ internal sealed class PayloadTypeAnalyzer
 
         if (named.Locations.All(location => !location.IsInSource) && IsFrameworkNamespace(named.ContainingNamespace))
         {
-            return "this framework type is not one of the supported built-in types";
+            return "this framework type is not one of the supported built-in types (see the EB1001 section of "
+                + "docs/diagnostics.md); use a supported type or your own record";
         }
 
         if (ImplementsEnumerable(named))
@@ -342,6 +364,7 @@ internal sealed class PayloadTypeAnalyzer
         INamedTypeSymbol type,
         string path,
         List<PayloadProblem> problems,
+        List<PayloadProblem> lostMembers,
         Action<ITypeSymbol, string> visit)
     {
         var problemCount = problems.Count;
@@ -493,6 +516,7 @@ internal sealed class PayloadTypeAnalyzer
             return null;
         }
 
+        FindLostMembers(type, path, members, lostMembers);
         return NewShape(type, PayloadKind.Object) with
         {
             Members = members.ToEquatableArray(),

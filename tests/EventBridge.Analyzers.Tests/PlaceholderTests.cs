@@ -1,7 +1,0 @@
-namespace EventBridge.Analyzers.Tests;
-
-public class ProjectTests
-{
-    [Fact]
-    public void Project_Builds() => Assert.True(true);
-}
