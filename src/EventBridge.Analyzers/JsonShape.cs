@@ -78,116 +78,130 @@ internal sealed class JsonShape
     /// requires the members that its type needs to be present.
     /// </summary>
     public static string? FindConflict(JsonShape first, bool firstReads, JsonShape second, bool secondReads) =>
-        Compare(first, firstReads, second, secondReads, string.Empty, new HashSet<(JsonShape, JsonShape)>());
+        new Comparison(first.TypeName, second.TypeName).Compare(first, firstReads, second, secondReads, string.Empty);
 
-    private static string? Compare(
-        JsonShape first,
-        bool firstReads,
-        JsonShape second,
-        bool secondReads,
-        string path,
-        HashSet<(JsonShape, JsonShape)> compared)
+    /// <summary>One comparison of two root shapes, which remembers the pairs it has compared to end recursion.</summary>
+    private sealed class Comparison
     {
-        if (first.Kind == JsonKind.Any || second.Kind == JsonKind.Any || !compared.Add((first, second)))
+        private readonly HashSet<(JsonShape, JsonShape)> _compared = [];
+        private readonly string _firstRoot;
+        private readonly string _secondRoot;
+
+        public Comparison(string firstRoot, string secondRoot)
         {
-            return null;
+            _firstRoot = firstRoot;
+            _secondRoot = secondRoot;
         }
 
-        if (first.Kind == JsonKind.Dictionary || second.Kind == JsonKind.Dictionary)
+        public string? Compare(
+            JsonShape first,
+            bool firstReads,
+            JsonShape second,
+            bool secondReads,
+            string path)
         {
-            return CompareWithDictionary(first, firstReads, second, secondReads, path, compared);
-        }
-
-        if (first.Kind != second.Kind)
-        {
-            return DescribeMismatch(first, second, path);
-        }
-
-        if (first.Kind == JsonKind.Array)
-        {
-            return Compare(first.Element!, firstReads, second.Element!, secondReads, path + "[]", compared);
-        }
-
-        if (first.Kind != JsonKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var pair in first.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
-        {
-            var memberPath = Join(path, pair.Key);
-            if (second.Members.TryGetValue(pair.Key, out var other))
+            if (first.Kind == JsonKind.Any || second.Kind == JsonKind.Any || !_compared.Add((first, second)))
             {
-                var conflict = Compare(pair.Value.Shape, firstReads, other.Shape, secondReads, memberPath, compared);
+                return null;
+            }
+
+            if (first.Kind == JsonKind.Dictionary || second.Kind == JsonKind.Dictionary)
+            {
+                return CompareWithDictionary(first, firstReads, second, secondReads, path);
+            }
+
+            if (first.Kind != second.Kind)
+            {
+                return DescribeMismatch(first, second, path);
+            }
+
+            if (first.Kind == JsonKind.Array)
+            {
+                return Compare(first.Element!, firstReads, second.Element!, secondReads, path + "[]");
+            }
+
+            if (first.Kind != JsonKind.Object)
+            {
+                return null;
+            }
+
+            foreach (var pair in first.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
+            {
+                var memberPath = Join(path, pair.Key);
+                if (second.Members.TryGetValue(pair.Key, out var other))
+                {
+                    var conflict = Compare(pair.Value.Shape, firstReads, other.Shape, secondReads, memberPath);
+                    if (conflict is not null)
+                    {
+                        return conflict;
+                    }
+                }
+                else if (firstReads && !secondReads && pair.Value.IsRequired)
+                {
+                    return DescribeMissing(firstIsReader: true, memberPath);
+                }
+            }
+
+            if (secondReads && !firstReads)
+            {
+                foreach (var pair in second.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
+                {
+                    if (pair.Value.IsRequired && !first.Members.ContainsKey(pair.Key))
+                    {
+                        return DescribeMissing(firstIsReader: false, Join(path, pair.Key));
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private string? CompareWithDictionary(
+            JsonShape first,
+            bool firstReads,
+            JsonShape second,
+            bool secondReads,
+            string path)
+        {
+            if (first.Kind is not (JsonKind.Dictionary or JsonKind.Object) || second.Kind is not (JsonKind.Dictionary or JsonKind.Object))
+            {
+                return DescribeMismatch(first, second, path);
+            }
+
+            if (first.Kind == JsonKind.Dictionary && second.Kind == JsonKind.Dictionary)
+            {
+                return Compare(first.Element!, firstReads, second.Element!, secondReads, path + "{}");
+            }
+
+            // Every member of the object must fit the dictionary's value type.
+            var objectShape = first.Kind == JsonKind.Dictionary ? second : first;
+            foreach (var pair in objectShape.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
+            {
+                var memberPath = Join(path, pair.Key);
+                var conflict = first.Kind == JsonKind.Dictionary
+                    ? Compare(first.Element!, firstReads, pair.Value.Shape, secondReads, memberPath)
+                    : Compare(pair.Value.Shape, firstReads, second.Element!, secondReads, memberPath);
                 if (conflict is not null)
                 {
                     return conflict;
                 }
             }
-            else if (firstReads && !secondReads && pair.Value.IsRequired)
-            {
-                return DescribeMissing(first, second, memberPath);
-            }
+
+            return null;
         }
 
-        if (secondReads && !firstReads)
-        {
-            foreach (var pair in second.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
-            {
-                if (pair.Value.IsRequired && !first.Members.ContainsKey(pair.Key))
-                {
-                    return DescribeMissing(second, first, Join(path, pair.Key));
-                }
-            }
-        }
+        private static string Join(string path, string member) => path.Length == 0 ? member : path + "." + member;
 
-        return null;
+        private static string Name(string path) => path.Length == 0 ? "the payload" : "member '" + path + "'";
+
+        private string DescribeMismatch(JsonShape first, JsonShape second, string path) =>
+            Name(path) + " is " + Describe(first.Kind) + " in '" + _firstRoot + "' but " + Describe(second.Kind)
+            + " in '" + _secondRoot + "'";
+
+        private string DescribeMissing(bool firstIsReader, string path) =>
+            "'" + (firstIsReader ? _firstRoot : _secondRoot) + "' requires " + Name(path) + ", which '"
+            + (firstIsReader ? _secondRoot : _firstRoot) + "' does not write";
     }
-
-    private static string? CompareWithDictionary(
-        JsonShape first,
-        bool firstReads,
-        JsonShape second,
-        bool secondReads,
-        string path,
-        HashSet<(JsonShape, JsonShape)> compared)
-    {
-        if (first.Kind is not (JsonKind.Dictionary or JsonKind.Object) || second.Kind is not (JsonKind.Dictionary or JsonKind.Object))
-        {
-            return DescribeMismatch(first, second, path);
-        }
-
-        if (first.Kind == JsonKind.Dictionary && second.Kind == JsonKind.Dictionary)
-        {
-            return Compare(first.Element!, firstReads, second.Element!, secondReads, path + "{}", compared);
-        }
-
-        // Every member of the object must fit the dictionary's value type.
-        var (dictionary, dictionaryReads, objectShape, objectReads) = first.Kind == JsonKind.Dictionary
-            ? (first, firstReads, second, secondReads)
-            : (second, secondReads, first, firstReads);
-        foreach (var pair in objectShape.Members.OrderBy(pair => pair.Key, System.StringComparer.Ordinal))
-        {
-            var conflict = Compare(dictionary.Element!, dictionaryReads, pair.Value.Shape, objectReads, Join(path, pair.Key), compared);
-            if (conflict is not null)
-            {
-                return conflict;
-            }
-        }
-
-        return null;
-    }
-
-    private static string Join(string path, string member) => path.Length == 0 ? member : path + "." + member;
-
-    private static string Name(string path) => path.Length == 0 ? "the payload" : "member '" + path + "'";
-
-    private static string DescribeMismatch(JsonShape first, JsonShape second, string path) =>
-        Name(path) + " is " + Describe(first.Kind) + " in '" + first.TypeName + "' but " + Describe(second.Kind)
-        + " in '" + second.TypeName + "'";
-
-    private static string DescribeMissing(JsonShape reader, JsonShape writer, string path) =>
-        "'" + reader.TypeName + "' requires " + Name(path) + ", which '" + writer.TypeName + "' does not write";
 
     private static string Describe(JsonKind kind) => kind switch
     {

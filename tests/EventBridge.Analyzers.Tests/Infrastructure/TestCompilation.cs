@@ -17,7 +17,7 @@ internal static class TestCompilation
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     public static readonly CSharpCompilationOptions Options =
-        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
 
     public static CSharpCompilation Create(IEnumerable<MetadataReference> extraReferences, params string[] sources) =>
         CSharpCompilation.Create(

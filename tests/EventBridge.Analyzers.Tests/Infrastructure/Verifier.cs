@@ -66,7 +66,9 @@ internal static class Verifier
         transforms.Add((solution, projectId) =>
         {
             var project = solution.GetProject(projectId)!;
-            var options = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            var options = ((CSharpCompilationOptions)project.CompilationOptions!)
+                .WithNullableContextOptions(NullableContextOptions.Enable)
+                .WithAllowUnsafe(true);
             return solution
                 .WithProjectCompilationOptions(projectId, options)
                 .WithProjectParseOptions(projectId, TestCompilation.ParseOptions);

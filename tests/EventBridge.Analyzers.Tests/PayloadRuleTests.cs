@@ -1,0 +1,336 @@
+namespace EventBridge.Analyzers.Tests;
+
+/// <summary>
+/// EB1001 (consumer payloads), EB1002 (emitted payloads) and EB1011 (lost members): every unsupported shape, deep
+/// member paths, types from metadata, and the shapes and <c>[JsonIgnore]</c> members that must stay silent.
+/// </summary>
+public class PayloadRuleTests
+{
+    private const string Prelude = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Text.Json.Serialization;
+        using System.Threading.Tasks;
+        using EventBridge;
+
+        namespace App;
+
+        """;
+
+    private const string IgnoreHint = "; or mark the member [JsonIgnore] to leave it out of the payload";
+
+    /// <summary>One unsupported member type per case, each inside a record that a consumer receives.</summary>
+    public static TheoryData<string, string, string> UnsupportedMembers() => new()
+    {
+        { "Action", "Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs" },
+        { "Stream", "Callback", "a stream is a connection to data in this process, not a value; read it and send the bytes as byte[]" },
+        { "MemoryStream", "Callback", "a stream is a connection to data in this process, not a value; read it and send the bytes as byte[]" },
+        { "nint", "Callback", "native-sized integers (nint, IntPtr) usually hold handles or addresses that mean nothing in another process; use a fixed-size integer type such as long" },
+        { "Microsoft.Win32.SafeHandles.SafeFileHandle", "Callback", "operating-system handles are valid only in the process that opened them; send the data that the handle gives access to" },
+        { "System.Threading.WaitHandle", "Callback", "operating-system handles are valid only in the process that opened them; send the data that the handle gives access to" },
+        { "object", "Callback", "'object' has no fixed shape; use a concrete type" },
+        { "dynamic", "Callback", "'dynamic' has no fixed shape; use a concrete type" },
+        { "IShape", "Callback", "interfaces other than the standard collection interfaces cannot be serialized; use a concrete class" },
+        { "Shape", "Callback", "abstract types cannot be created when reading; use a concrete type" },
+        { "NoConstructor", "Callback", "it has no public constructor; add one or mark an internal one [JsonConstructor]" },
+        { "Dictionary<Key, string>", "Callback", "dictionaries need string keys, because JSON object keys are strings" },
+        { "(int A, int B)", "Callback", "tuples have no member names in JSON; use a record" },
+        { "int[,]", "Callback", "multi-dimensional arrays are not supported; use an array of arrays" },
+        { "ReadOnlyMemory<byte>", "Callback", "this framework type is not one of the supported built-in types (see the EB1001 section of docs/diagnostics.md); use a supported type or your own record" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedMembers))]
+    public async Task UnserializablePayload_DeepMember_ReportsPathOnParameter(string memberType, string memberName, string reason)
+    {
+        var source = Prelude + $$"""
+            public interface IShape { }
+            public abstract class Shape { }
+            public sealed class NoConstructor { private NoConstructor() { } }
+            public sealed record Key(int Id);
+            public sealed record Customer(string Name, {{memberType}} {|#1:{{memberName}}|});
+            public sealed record Order(int Id, List<Customer> Customers);
+
+            public static class C
+            {
+                [Consumer("order")]
+                public static void OnOrder(Order {|#0:order|}) { }
+            }
+            """;
+
+        // Any member type that appears inside Customer ends the path at Customer's property.
+        var path = "Order.Customers[]." + memberName;
+        await AnalyzerAsync(
+            source,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
+                .WithMessage($"Consumer 'App.C.OnOrder' is not wired, because its parameter type 'App.Order' cannot be serialized: at '{path}', {reason}{IgnoreHint}"));
+    }
+
+    [Fact]
+    public async Task UnserializablePayload_RootTypes_ReportWithoutIgnoreHint()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static unsafe partial class C
+            {
+                [Consumer("a")]
+                public static void A(Span<byte> {|#0:data|}) { }
+
+                [Consumer("b")]
+                public static void B(object {|#1:value|}) { }
+
+                [Consumer("c")]
+                public static void D(int* {|#2:pointer|}) { }
+
+                [Consumer("d")]
+                public static void E(Func<int> {|#3:factory|}) { }
+
+                public sealed partial class Generic<T>
+                {
+                    [Consumer("e")]
+                    public void F(T {|#4:value|}) { }
+                }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
+                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter type 'System.Span<byte>' cannot be serialized: at 'Span<byte>', ref struct types such as Span<T> live on the stack and cannot be stored in a payload; use an array or List<T>"),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(1)
+                .WithArguments("App.C.B", "object", "object", "'object' has no fixed shape; use a concrete type", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(2)
+                .WithArguments("App.C.D", "int*", "int*", "pointers are addresses in one process and cannot be serialized; send the value they point to", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(3)
+                .WithArguments("App.C.E", "System.Func<int>", "Func<int>", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(4)
+                .WithArguments("App.C.Generic<T>.F", "T", "T", "it is a generic type parameter, and serializers are generated for concrete types only", ""));
+    }
+
+    [Fact]
+    public async Task UnserializablePayload_TypeFromMetadata_ReportsOnParameter()
+    {
+        var library = TestCompilation.CreateLibrary("Contracts", """
+            namespace Contracts;
+
+            public sealed record Customer(string Name, System.Action Callback);
+
+            public sealed record Order(int Id, Customer Customer);
+            """);
+
+        await AnalyzerAsync(
+            [Prelude + """
+            public static class C
+            {
+                [Consumer("order")]
+                public static void OnOrder(Contracts.Order {|#0:order|}) { }
+            }
+            """],
+            [library],
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
+                .WithArguments(
+                    "App.C.OnOrder",
+                    "Contracts.Order",
+                    "Order.Customer.Callback",
+                    "delegates are code, not data, and cannot be serialized; send the data that the receiver needs",
+                    IgnoreHint));
+    }
+
+    [Fact]
+    public async Task UnserializablePayload_MemberInSource_HasMemberAsAdditionalLocation()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed class Customer
+            {
+                public string Name { get; set; } = "";
+
+                public Action? {|#1:Callback|} { get; set; }
+            }
+
+            public static class C
+            {
+                [Consumer("x")]
+                public static void OnCustomer(Customer {|#0:customer|}) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
+                .WithArguments("App.C.OnCustomer", "App.Customer", "Customer.Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint));
+    }
+
+    [Fact]
+    public async Task SupportedShapes_ReportNothing()
+    {
+        await AnalyzerAsync(Prelude + """
+            public enum Status { Open, Closed }
+
+            [Flags]
+            public enum Options { None = 0, Fast = 1, Safe = 2 }
+
+            public sealed record Address(string Street, int? Zip);
+
+            public sealed record Node(string Name, Node? Next, List<Node> Children);
+
+            public sealed class Mutable
+            {
+                public int Count { get; set; }
+
+                public required string Name { get; init; }
+
+                public int Doubled => Count * 2;
+            }
+
+            public readonly record struct Point(double X, double Y);
+
+            public sealed record Everything(
+                bool Flag, char Letter, sbyte S8, byte U8, short S16, ushort U16, int S32, uint U32, long S64, ulong U64,
+                Int128 S128, UInt128 U128, Half H, float F, double D, decimal M, string Text, DateTime When,
+                DateTimeOffset WhenOffset, DateOnly Day, TimeOnly Time, TimeSpan Span, Guid Id, Uri Link, byte[] Bytes,
+                Status State, Options Flags, Address Home, Address? Work, Point Position, int[] Numbers, int[][] Grid,
+                List<string> Tags, HashSet<int> Set, IEnumerable<Address> Sequence, IReadOnlyList<int> ReadOnly,
+                IList<int> ListInterface, ICollection<int> CollectionInterface, IReadOnlyCollection<int> ReadOnlyCollection,
+                ISet<int> SetInterface, IReadOnlySet<int> ReadOnlySet, Dictionary<string, Address> ByName,
+                IDictionary<string, int> DictionaryInterface, IReadOnlyDictionary<string, List<int>> Nested, Node Tree,
+                Mutable Settings);
+
+            public static class C
+            {
+                [Consumer("everything")]
+                public static void OnEverything(Everything everything) { }
+
+                [Consumer("values")]
+                public static void OnValues(string user, int attempts, Status status, List<Address> addresses, Guid? id = null) { }
+
+                public static void Send(EventBus bus, Everything everything)
+                {
+                    bus.Emit("everything", everything);
+                    bus.Emit("count", 3);
+                    bus.Emit("nothing");
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task JsonIgnore_ExemptsMembersFromEveryPayloadRule()
+    {
+        await AnalyzerAsync(Prelude + """
+            public sealed class Customer
+            {
+                public string Name { get; set; } = "";
+
+                [JsonIgnore]
+                public Action? Callback { get; set; }
+
+                [JsonIgnore]
+                public object? Tag { get; set; }
+
+                [JsonIgnore]
+                public Stream? Body { get; set; }
+
+                [JsonIgnore]
+                public int Computed { get; }
+
+                [JsonIgnore]
+                private int _cache;
+
+                public int Cached() => _cache++;
+            }
+
+            public static class C
+            {
+                [Consumer("x")]
+                public static void OnCustomer(Customer customer) { }
+
+                public static void Send(EventBus bus) => bus.Emit("x", new Customer());
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task UnserializableEmitPayload_ReportsOnArgument()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed record Job(string Name, Func<Task> {|#5:Run|});
+
+            file sealed record Secret(int A);
+
+            public static class C
+            {
+                public static async Task Send(EventBus bus, EventMessage message, Job job)
+                {
+                    bus.Emit("job", {|#0:job|});
+                    bus.Emit("job", "tenant", {|#1:new object()|});
+                    await bus.EmitAsync("job", {|#2:job|});
+                    _ = EventMessage.Create("job", {|#3:job|});
+                    _ = message.WithPayload({|#4:job|});
+                    bus.Emit("secret", {|#6:new Secret(1)|});
+                }
+
+                // The payload type is known only where this method is called with a real type.
+                public static void Forward<T>(EventBus bus, T payload) => bus.Emit("job", payload);
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(0).WithLocation(5)
+                .WithMessage("Payload type 'App.Job' cannot be serialized, so this event cannot leave the process: at 'Job.Run', delegates are code, not data, and cannot be serialized; send the data that the receiver needs" + IgnoreHint),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(1)
+                .WithArguments("object", "object", "'object' has no fixed shape; use a concrete type", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(2).WithLocation(5)
+                .WithArguments("App.Job", "Job.Run", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(3).WithLocation(5)
+                .WithArguments("App.Job", "Job.Run", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(4).WithLocation(5)
+                .WithArguments("App.Job", "Job.Run", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(6)
+                .WithArguments("App.Secret", "Secret", "file-local types cannot be named by generated code in another file; make the type internal", ""));
+    }
+
+    [Fact]
+    public async Task LostPayloadMember_ReportsStoredMembersOnly()
+    {
+        const string Field = "fields are not serialized, so the receiver never gets its value; make it a public property or mark it [JsonIgnore]";
+        const string Property = "it has no public setter or init accessor and no matching constructor parameter, so the receiver gets its default value; add an init accessor or a constructor parameter, or mark it [JsonIgnore]";
+        await AnalyzerAsync(
+            Prelude + """
+            public class Base
+            {
+                public int {|#2:Version|} { get; private set; }
+            }
+
+            public sealed class Account : Base
+            {
+                private readonly List<string> {|#3:_history|} = new();
+
+                public int {|#4:Visible|};
+
+                public Account(string name) => Name = name;
+
+                public string Name { get; }
+
+                public string {|#5:Owner|} { get; } = "system";
+
+                public int Total => _history.Count;
+
+                public const int Limit = 3;
+
+                public static int Created;
+            }
+
+            public static class C
+            {
+                [Consumer("account")]
+                public static void OnAccount(Account {|#0:account|}) { }
+
+                public static void Send(EventBus bus) => bus.Emit("account", {|#1:new Account("a")|});
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(0).WithLocation(3)
+                .WithMessage("Member 'Account._history' of payload type 'App.Account' does not reach other processes: " + Field),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(0).WithLocation(4).WithArguments("Account.Visible", "App.Account", Field),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(0).WithLocation(5).WithArguments("Account.Owner", "App.Account", Property),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(0).WithLocation(2).WithArguments("Account.Version", "App.Base", Property),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(3).WithArguments("Account._history", "App.Account", Field),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(4).WithArguments("Account.Visible", "App.Account", Field),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(5).WithArguments("Account.Owner", "App.Account", Property),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(2).WithArguments("Account.Version", "App.Base", Property));
+    }
+}
