@@ -248,8 +248,7 @@ internal sealed class JsonShape
             case PayloadKind.Object:
                 foreach (var member in type.Members)
                 {
-                    var jsonName = member.ExplicitJsonName ?? JsonNaming.Convert(member.Name, naming);
-                    shape.Members[jsonName] = new JsonMember(Build(member.TypeFullName, shapes, built, naming), member.IsRequired);
+                    shape.Members[member.JsonName] = new JsonMember(Build(member.TypeFullName, shapes, built, naming), member.IsRequired);
                 }
 
                 break;

@@ -19,7 +19,7 @@ internal sealed class SignalUsages
 
     public SignalUsages(EventBridgeSymbols symbols)
     {
-        _naming = ReadNamingPolicy(symbols.Compilation);
+        _naming = PayloadTypeAnalyzer.GetNamingPolicy(symbols.Compilation);
     }
 
     /// <summary>Adds the signals of a consumer that the generator wires, with the JSON shape that it reads.</summary>
@@ -128,28 +128,6 @@ internal sealed class SignalUsages
 
         var span = location.GetLineSpan();
         return Path.GetFileName(span.Path) + ":" + (span.StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Reads <c>[assembly: EventBridgeJson(Naming = ...)]</c> as the generator does; snake_case by default.</summary>
-    private static NamingPolicy ReadNamingPolicy(Compilation compilation)
-    {
-        foreach (var attribute in compilation.Assembly.GetAttributes())
-        {
-            if (attribute.AttributeClass?.ToDisplayString() != "EventBridge.Serialization.EventBridgeJsonAttribute")
-            {
-                continue;
-            }
-
-            foreach (var argument in attribute.NamedArguments)
-            {
-                if (argument.Key == "Naming" && argument.Value.Value is int value && value is >= 0 and <= 2)
-                {
-                    return (NamingPolicy)value;
-                }
-            }
-        }
-
-        return NamingPolicy.SnakeCaseLower;
     }
 
     private sealed record SignalUsage(string Signal, string? Namespace, bool IsConsumer, string TypeName, JsonShape Shape, Location? Location);
