@@ -34,12 +34,3 @@ await bus.EmitAsync("order_placed", new OrderPlaced(2, 0));
 subscription.Dispose();
 bus.Emit("chat_message", "lobby", new ChatMessage("Alice", "Is anyone still here?"));
 Console.WriteLine("  (nobody: the lobby unsubscribed)");
-
-try
-{
-    bus.Emit("eventbridge.client_connected", new UserJoined("Eve"));
-}
-catch (ArgumentException exception)
-{
-    Console.WriteLine($"Emit refused a reserved signal: {exception.Message}");
-}
