@@ -189,7 +189,7 @@ public sealed partial class EventBridgeClient
         Frame frame;
         try
         {
-            frame = Frame.Parse(bytes);
+            frame = Frame.Parse(bytes, _options.MaxJsonDepth);
         }
         catch (ProtocolException exception)
         {
@@ -218,6 +218,9 @@ public sealed partial class EventBridgeClient
                 break;
             case FrameKind.Bye:
                 Log.ServerSaidBye(_logger, _options.Name);
+                break;
+            case FrameKind.Ping:
+                session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "pong", []));
                 break;
             default:
                 // Pongs only prove the connection is alive, which LastReceived already records.

@@ -103,4 +103,10 @@ public sealed record EventBridgeClientOptions
     /// whose frame is longer is not forwarded and is reported through <see cref="EventBridgeClient.EventDropped"/>.
     /// </summary>
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// The maximum nesting depth of JSON in a frame from the server. Default: 64, the server's default. A deeper frame
+    /// is logged and ignored.
+    /// </summary>
+    public int MaxJsonDepth { get; init; } = 64;
 }

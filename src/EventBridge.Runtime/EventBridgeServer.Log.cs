@@ -20,9 +20,9 @@ public sealed partial class EventBridgeServer
         [LoggerMessage(2004, LogLevel.Debug, "Accepted connection {SessionId} from {Address}", EventName = "ConnectionAccepted")]
         public static partial void ConnectionAccepted(ILogger logger, long sessionId, string address);
 
-        [LoggerMessage(2005, LogLevel.Information, "Client {SessionId} ({ClientName}) from {Address} disconnected",
+        [LoggerMessage(2005, LogLevel.Information, "Client {SessionId} ({ClientName}) from {Address} disconnected: {Reason}",
             EventName = "ClientDisconnected")]
-        public static partial void ClientDisconnected(ILogger logger, long sessionId, string clientName, string address);
+        public static partial void ClientDisconnected(ILogger logger, long sessionId, string clientName, string address, string reason);
 
         [LoggerMessage(2006, LogLevel.Warning,
             "Rejected a frame from client {SessionId} ({ClientName}): {Code}: {Reason} (rejection {Count} on this connection)",
@@ -62,6 +62,21 @@ public sealed partial class EventBridgeServer
         public static partial void ClientReportedError(
             ILogger logger, long sessionId, string clientName, string code, string reason);
 
-        // Next free id in this range: 2015.
+        [LoggerMessage(2015, LogLevel.Warning,
+            "Closing client {SessionId} ({ClientName}): a write to it took longer than {TimeoutSeconds} s",
+            EventName = "WriteTimedOut")]
+        public static partial void WriteTimedOut(ILogger logger, long sessionId, string clientName, double timeoutSeconds);
+
+        [LoggerMessage(2016, LogLevel.Warning,
+            "Closing client {SessionId} ({ClientName}): it pings but has sent nothing for {SilenceMilliseconds} ms",
+            EventName = "ClientIdle")]
+        public static partial void ClientIdle(ILogger logger, long sessionId, string clientName, long silenceMilliseconds);
+
+        [LoggerMessage(2017, LogLevel.Warning,
+            "Rejected the connection from {Address}: the server already has {MaxConnections} connections (rejection {Count})",
+            EventName = "ConnectionRejected")]
+        public static partial void ConnectionRejected(ILogger logger, string address, int maxConnections, long count);
+
+        // Next free id in this range: 2018.
     }
 }

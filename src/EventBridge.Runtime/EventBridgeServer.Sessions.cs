@@ -39,7 +39,15 @@ public sealed partial class EventBridgeServer
         {
             _sessions.TryRemove(session.Id, out _);
             await connection.DisposeAsync().ConfigureAwait(false);
-            Log.ClientDisconnected(_logger, session.Id, session.Origin.Name, session.Address);
+            if (connection.WriteTimedOut)
+            {
+                Interlocked.Increment(ref _slowConsumerDisconnects);
+                Log.WriteTimedOut(_logger, session.Id, session.Origin.Name, _options.WriteTimeout.TotalSeconds);
+                session.CloseReason ??= "slow consumer: a write timed out";
+            }
+
+            Log.ClientDisconnected(
+                _logger, session.Id, session.Origin.Name, session.Address, session.CloseReason ?? "connection closed by the client");
             if (session.Announced)
             {
                 Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientDisconnected, session.Origin));
@@ -50,11 +58,12 @@ public sealed partial class EventBridgeServer
     private ValueTask HandleFrame(ClientSession session, ReadOnlySequence<byte> line)
     {
         // The array is the relay buffer too: relayed frames reuse these bytes instead of re-encoding the payload.
+        Interlocked.Exchange(ref session.LastReceived, Environment.TickCount64);
         var bytes = line.ToArray();
         Frame frame;
         try
         {
-            frame = Frame.Parse(bytes);
+            frame = Frame.Parse(bytes, _options.MaxJsonDepth);
         }
         catch (ProtocolException exception)
         {
@@ -77,10 +86,12 @@ public sealed partial class EventBridgeServer
                 HandleHello(session, frame);
                 break;
             case FrameKind.Ping:
+                session.Pings = true;
                 session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "pong", []));
                 break;
             case FrameKind.Bye:
                 Log.ClientSaidBye(_logger, session.Id, session.Origin.Name);
+                session.CloseReason ??= "the client said bye";
                 _ = session.Connection.CloseAsync(_options.ShutdownTimeout);
                 break;
             case FrameKind.Error:
@@ -217,6 +228,8 @@ public sealed partial class EventBridgeServer
         }
 
         var pending = session.Connection.PendingBytes;
+        Interlocked.Increment(ref _slowConsumerDisconnects);
+        session.CloseReason ??= "slow consumer: too many bytes queued";
         Log.SlowConsumer(_logger, session.Id, session.Origin.Name, pending, _options.MaxPendingBytesPerClient);
         var buffer = new ArrayBufferWriter<byte>(256);
         FrameWriter.WriteError(
@@ -263,6 +276,11 @@ public sealed partial class EventBridgeServer
     {
         public int SlowConsumer;
 
+        public int IdleClosed;
+
+        /// <summary>When the last frame arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+        public long LastReceived = Environment.TickCount64;
+
         public ClientSession(long id, FrameConnection connection)
         {
             Id = id;
@@ -291,5 +309,11 @@ public sealed partial class EventBridgeServer
         public long LastAck { get; set; }
 
         public long Rejections { get; set; }
+
+        /// <summary>Whether the client has sent a ping, which makes it subject to the idle timeout.</summary>
+        public bool Pings { get; set; }
+
+        /// <summary>Why the server closed the connection, for the disconnect log line; null when the client left.</summary>
+        public string? CloseReason { get; set; }
     }
 }

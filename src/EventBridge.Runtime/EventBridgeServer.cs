@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -31,6 +32,10 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
+    private Task? _heartbeatLoop;
+    private long _slowConsumerDisconnects;
+    private long _idleDisconnects;
+    private long _rejectedConnections;
     private IDisposable? _watcher;
     private long _nextSessionId;
     private int _state;
@@ -46,6 +51,11 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxPendingBytesPerClient, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DuplicateWindow, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ListenBacklog, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxJsonDepth, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnections, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.WriteTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.IdleTimeout, TimeSpan.Zero, nameof(options));
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeServer>();
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
@@ -64,6 +74,25 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
 
     /// <summary>The number of open client connections, including those that have not sent a hello yet.</summary>
     public int ClientCount => _sessions.Count;
+
+    /// <summary>
+    /// The number of clients disconnected as slow consumers since the server started: their queue passed
+    /// <see cref="EventBridgeServerOptions.MaxPendingBytesPerClient"/> or a write to them passed
+    /// <see cref="EventBridgeServerOptions.WriteTimeout"/>.
+    /// </summary>
+    public long SlowConsumerDisconnects => Interlocked.Read(ref _slowConsumerDisconnects);
+
+    /// <summary>
+    /// The number of clients disconnected since the server started because they pinged once and then stayed silent
+    /// for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
+    /// </summary>
+    public long IdleDisconnects => Interlocked.Read(ref _idleDisconnects);
+
+    /// <summary>
+    /// The number of connections closed at once since the server started because
+    /// <see cref="EventBridgeServerOptions.MaxConnections"/> were already open.
+    /// </summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
 
     /// <summary>The clients that have announced themselves (or sent their first event), in no particular order.</summary>
     public IReadOnlyList<EventOrigin> Clients =>
@@ -98,6 +127,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _listener = listener;
         _watcher = Bus.Watch(OnBusEvent);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         Log.Started(_logger, LocalEndPoint?.ToString() ?? _options.Host);
         return Task.CompletedTask;
     }
@@ -122,9 +152,15 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        if (_heartbeatLoop is not null)
+        {
+            await _heartbeatLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         var closing = new List<Task>();
         foreach (var session in _sessions.Values)
         {
+            session.CloseReason ??= "server stopping";
             session.Connection.Send("server stopping", static (buffer, reason) =>
                 FrameWriter.WriteControl(buffer, "bye", [("reason", reason)]));
             closing.Add(session.Connection.CloseAsync(_options.ShutdownTimeout));
@@ -189,11 +225,93 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
                 continue;
             }
 
+            if (_sessions.Count >= _options.MaxConnections)
+            {
+                _ = RejectConnectionAsync(socket);
+                continue;
+            }
+
             var id = Interlocked.Increment(ref _nextSessionId);
-            var connection = new FrameConnection(socket, _options.MaxFrameBytes, _options.MaxPendingBytesPerClient);
+            var connection = new FrameConnection(
+                socket, _options.MaxFrameBytes, _options.MaxPendingBytesPerClient, _options.WriteTimeout);
             var session = new ClientSession(id, connection);
             _sessions[id] = session;
             session.Run = Task.Run(() => RunSessionAsync(session));
+        }
+    }
+
+    /// <summary>Tells a connection over <see cref="EventBridgeServerOptions.MaxConnections"/> why, and closes it.</summary>
+    private async Task RejectConnectionAsync(Socket socket)
+    {
+        var count = Interlocked.Increment(ref _rejectedConnections);
+        if (count <= RejectionsLoggedInFull || count % 1000 == 0)
+        {
+            Log.ConnectionRejected(_logger, socket.RemoteEndPoint?.ToString() ?? "unknown", _options.MaxConnections, count);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(160);
+        FrameWriter.WriteError(
+            buffer,
+            "too_many_connections",
+            $"The server already has its maximum of {_options.MaxConnections} connections; try again later.");
+        using (socket)
+        {
+            // The frame fits any socket buffer, so the send completes at once unless the peer is gone; the timeout
+            // keeps a vanished peer from holding the socket.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.SendAsync(buffer.WrittenMemory, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The peer left first; there is nobody to tell.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pings every client each <see cref="EventBridgeServerOptions.PingInterval"/>, and closes clients that ping
+    /// themselves but have been silent for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
+    /// </summary>
+    private async Task HeartbeatLoopAsync()
+    {
+        if (_options.PingInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.PingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                var now = Environment.TickCount64;
+                foreach (var session in _sessions.Values)
+                {
+                    var silence = now - Interlocked.Read(ref session.LastReceived);
+                    if (session.Pings && _options.IdleTimeout > TimeSpan.Zero && silence > _options.IdleTimeout.TotalMilliseconds)
+                    {
+                        if (Interlocked.Exchange(ref session.IdleClosed, 1) != 0)
+                        {
+                            // Closed on an earlier tick and not removed yet.
+                            continue;
+                        }
+
+                        Interlocked.Increment(ref _idleDisconnects);
+                        Log.ClientIdle(_logger, session.Id, session.Origin.Name, silence);
+                        session.CloseReason ??= "idle timeout";
+                        _ = session.Connection.CloseAsync(TimeSpan.Zero);
+                        continue;
+                    }
+
+                    session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 }

@@ -41,6 +41,39 @@ public sealed record EventBridgeServerOptions
     /// </summary>
     public int DuplicateWindow { get; init; } = 65_536;
 
+    /// <summary>
+    /// The maximum nesting depth of JSON in a frame. Default: 64, as System.Text.Json's own default. A deeper frame
+    /// gets an <c>invalid_json</c> error frame and is not relayed; the connection stays open.
+    /// </summary>
+    public int MaxJsonDepth { get; init; } = 64;
+
+    /// <summary>
+    /// The maximum number of open client connections. Default: 10,000. A connection over the limit gets a
+    /// <c>too_many_connections</c> error frame and is closed at once, so that a flood of connections cannot use up
+    /// the server's memory and file descriptors; the clients already connected are unaffected.
+    /// </summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// How long one socket write to a client may take. Default: 10 seconds. A client that reads nothing for that long
+    /// while the server has bytes for it is disconnected as a slow consumer, even before its queue reaches
+    /// <see cref="MaxPendingBytesPerClient"/>. <see cref="TimeSpan.Zero"/> turns the deadline off.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often the server pings every client. Default: 15 seconds, the client's own interval.
+    /// <see cref="TimeSpan.Zero"/> turns server pings and the idle check off.
+    /// </summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a client that has sent a <c>ping</c> may stay silent before the server closes its connection.
+    /// Default: 45 seconds, three of the client's ping intervals. Clients that never ping are never closed for being
+    /// silent, because a minimal client may only listen; the server's pings still reveal a vanished peer to TCP.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
     /// <summary>The backlog of connections waiting to be accepted. Default: 512.</summary>
     public int ListenBacklog { get; init; } = 512;
 

@@ -40,6 +40,7 @@ internal static partial class ServeCommand
             CustomParser = Validation.WholeNumber(64, Array.MaxLength),
             HelpName = "bytes",
         };
+        var limits = ServeLimitOptions.Create(defaults);
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
             Description = "How long a shutdown waits for queued frames to reach clients before closing their connections, in seconds.",
@@ -61,6 +62,7 @@ internal static partial class ServeCommand
             maxFrameBytes,
             shutdownTimeout,
         };
+        limits.AddTo(command);
         logging.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
@@ -72,6 +74,7 @@ internal static partial class ServeCommand
                 MaxFrameBytes = parse.GetValue(maxFrameBytes),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)),
             };
+            options = limits.Apply(parse, options);
             return RunAsync(options, logging.CreateFactory(parse), cancellationToken);
         });
         return command;

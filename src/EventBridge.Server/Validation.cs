@@ -45,6 +45,19 @@ internal static class Validation
         return value;
     }
 
+    public static double NonNegativeSeconds(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || !(value >= 0) || value > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            result.AddError($"Invalid value '{text}' for {NameOf(result)}: expected 0 or a positive number of seconds, such as 10 or 0.5.");
+            return 0;
+        }
+
+        return value;
+    }
+
     private static string NameOf(ArgumentResult result) =>
         (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace EventBridge.Transport;
 
@@ -67,6 +68,13 @@ internal readonly struct Frame
 
     private static Frame ParseCore(ReadOnlySpan<byte> json, int maxDepth)
     {
+        // Utf8JsonReader checks the encoding only of the strings it decodes, and the payload is relayed undecoded:
+        // without this check one sender's invalid bytes would reach every receiver.
+        if (!Utf8.IsValid(json))
+        {
+            throw new ProtocolException("invalid_json", "The frame is not valid UTF-8.");
+        }
+
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {

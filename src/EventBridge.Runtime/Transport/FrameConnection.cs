@@ -42,6 +42,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameBytes;
     private readonly long _maxPendingBytes;
+    private readonly TimeSpan _writeTimeout;
     private readonly CancellationTokenSource _closing = new();
     private long _pendingBytes;
     private Task? _writeLoop;
@@ -50,7 +51,11 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// <param name="socket">A connected socket; the connection owns it.</param>
     /// <param name="maxFrameBytes">The longest line accepted by <see cref="ReadFramesAsync"/>.</param>
     /// <param name="maxPendingBytes">The most bytes that <see cref="Send(byte[])"/> keeps queued; 0 for no limit.</param>
-    public FrameConnection(Socket socket, int maxFrameBytes, long maxPendingBytes)
+    /// <param name="writeTimeout">
+    /// How long one socket write of the write loop may take before the connection is closed as stalled;
+    /// <see cref="TimeSpan.Zero"/> for no limit.
+    /// </param>
+    public FrameConnection(Socket socket, int maxFrameBytes, long maxPendingBytes, TimeSpan writeTimeout = default)
     {
         _socket = socket;
         _socket.NoDelay = true;
@@ -62,12 +67,16 @@ internal sealed class FrameConnection : IAsyncDisposable
         _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
         _maxFrameBytes = maxFrameBytes;
         _maxPendingBytes = maxPendingBytes;
+        _writeTimeout = writeTimeout;
     }
 
     public IPEndPoint? RemoteEndPoint { get; }
 
     /// <summary>Cancelled when the connection starts closing or a write fails.</summary>
     public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Whether the write loop gave up because one socket write took longer than the write timeout.</summary>
+    public bool WriteTimedOut { get; private set; }
 
     /// <summary>The bytes queued by <see cref="Send(byte[])"/> and not yet written to the socket.</summary>
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
@@ -263,6 +272,10 @@ internal sealed class FrameConnection : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var batch = ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
+
+        // One source for every write deadline: it is armed before each socket write and reset after it, so that a
+        // steady stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         try
         {
             var reader = _outbound.Reader;
@@ -271,13 +284,19 @@ internal sealed class FrameConnection : IAsyncDisposable
                 await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
                 try
                 {
-                    await DrainAsync(reader, batch).ConfigureAwait(false);
+                    await DrainAsync(reader, batch, deadline).ConfigureAwait(false);
                 }
                 finally
                 {
                     _writeLock.Release();
                 }
             }
+        }
+        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        {
+            // Only the deadline cancels without closing: the peer stopped reading and the socket buffer is full.
+            WriteTimedOut = true;
+            await _closing.CancelAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -295,24 +314,26 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
     }
 
-    private async Task DrainAsync(ChannelReader<byte[]> reader, byte[] batch)
+    private async Task DrainAsync(ChannelReader<byte[]> reader, byte[] batch, CancellationTokenSource deadline)
     {
+        // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps the queue
+        // non-empty would otherwise make a reader that keeps up look like a slow consumer.
         var length = 0;
-        long drained = 0;
         while (reader.TryRead(out var frame))
         {
-            drained += frame.Length;
             if (frame.Length > batch.Length - length)
             {
                 if (length > 0)
                 {
-                    await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+                    await WriteWithDeadlineAsync(batch.AsMemory(0, length), deadline).ConfigureAwait(false);
+                    Interlocked.Add(ref _pendingBytes, -length);
                     length = 0;
                 }
 
                 if (frame.Length > batch.Length)
                 {
-                    await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
+                    await WriteWithDeadlineAsync(frame, deadline).ConfigureAwait(false);
+                    Interlocked.Add(ref _pendingBytes, -frame.Length);
                     continue;
                 }
             }
@@ -323,9 +344,24 @@ internal sealed class FrameConnection : IAsyncDisposable
 
         if (length > 0)
         {
-            await _stream.WriteAsync(batch.AsMemory(0, length), _closing.Token).ConfigureAwait(false);
+            await WriteWithDeadlineAsync(batch.AsMemory(0, length), deadline).ConfigureAwait(false);
+            Interlocked.Add(ref _pendingBytes, -length);
+        }
+    }
+
+    /// <summary>Writes to the socket; the deadline covers this one write, so a slow but steady reader never trips it.</summary>
+    private async ValueTask WriteWithDeadlineAsync(ReadOnlyMemory<byte> bytes, CancellationTokenSource deadline)
+    {
+        if (_writeTimeout > TimeSpan.Zero)
+        {
+            deadline.CancelAfter(_writeTimeout);
         }
 
-        Interlocked.Add(ref _pendingBytes, -drained);
+        await _stream.WriteAsync(bytes, deadline.Token).ConfigureAwait(false);
+        if (_writeTimeout > TimeSpan.Zero && !deadline.TryReset())
+        {
+            // The deadline fired as the write finished: treat the write as late, the peer is at the limit anyway.
+            throw new OperationCanceledException(deadline.Token);
+        }
     }
 }

@@ -1,0 +1,92 @@
+using System.CommandLine;
+
+namespace EventBridge.Server;
+
+/// <summary>The <c>serve</c> command's options for the server's limits; <c>docs/limits.md</c> explains each default.</summary>
+internal sealed class ServeLimitOptions
+{
+    private readonly Option<int> _maxJsonDepth;
+    private readonly Option<int> _maxConnections;
+    private readonly Option<long> _maxPendingBytes;
+    private readonly Option<double> _writeTimeout;
+    private readonly Option<double> _pingInterval;
+    private readonly Option<double> _idleTimeout;
+    private readonly Option<int> _duplicateWindow;
+
+    private ServeLimitOptions(EventBridgeServerOptions defaults)
+    {
+        _maxJsonDepth = new Option<int>("--max-json-depth")
+        {
+            Description = "The maximum nesting depth of JSON in a frame; a deeper frame gets an invalid_json error frame.",
+            DefaultValueFactory = _ => defaults.MaxJsonDepth,
+            CustomParser = Validation.WholeNumber(1, 1000),
+            HelpName = "levels",
+        };
+        _maxConnections = new Option<int>("--max-connections")
+        {
+            Description = "The maximum number of open client connections; a connection over it gets too_many_connections and is closed.",
+            DefaultValueFactory = _ => defaults.MaxConnections,
+            CustomParser = Validation.WholeNumber(1, int.MaxValue),
+            HelpName = "count",
+        };
+        _maxPendingBytes = new Option<long>("--max-pending-bytes")
+        {
+            Description = "The maximum number of bytes queued for one client; a client over it is disconnected as a slow consumer. 0 for no limit.",
+            DefaultValueFactory = _ => defaults.MaxPendingBytesPerClient,
+            CustomParser = result => Validation.WholeNumber(0, int.MaxValue)(result),
+            HelpName = "bytes",
+        };
+        _writeTimeout = new Option<double>("--write-timeout")
+        {
+            Description = "How long one write to a client may take before it is disconnected as a slow consumer, in seconds; 0 for no limit.",
+            DefaultValueFactory = _ => defaults.WriteTimeout.TotalSeconds,
+            CustomParser = Validation.NonNegativeSeconds,
+            HelpName = "seconds",
+        };
+        _pingInterval = new Option<double>("--ping-interval")
+        {
+            Description = "How often the server pings every client, in seconds; 0 turns server pings and the idle check off.",
+            DefaultValueFactory = _ => defaults.PingInterval.TotalSeconds,
+            CustomParser = Validation.NonNegativeSeconds,
+            HelpName = "seconds",
+        };
+        _idleTimeout = new Option<double>("--idle-timeout")
+        {
+            Description = "How long a client that pings may stay silent before it is disconnected, in seconds; 0 for no limit.",
+            DefaultValueFactory = _ => defaults.IdleTimeout.TotalSeconds,
+            CustomParser = Validation.NonNegativeSeconds,
+            HelpName = "seconds",
+        };
+        _duplicateWindow = new Option<int>("--duplicate-window")
+        {
+            Description = "The number of recent event ids remembered to drop events sent twice; 0 turns duplicate detection off.",
+            DefaultValueFactory = _ => defaults.DuplicateWindow,
+            CustomParser = Validation.WholeNumber(0, 100_000_000),
+            HelpName = "ids",
+        };
+    }
+
+    public static ServeLimitOptions Create(EventBridgeServerOptions defaults) => new(defaults);
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_maxJsonDepth);
+        command.Options.Add(_maxConnections);
+        command.Options.Add(_maxPendingBytes);
+        command.Options.Add(_writeTimeout);
+        command.Options.Add(_pingInterval);
+        command.Options.Add(_idleTimeout);
+        command.Options.Add(_duplicateWindow);
+    }
+
+    public EventBridgeServerOptions Apply(ParseResult parse, EventBridgeServerOptions options) => options with
+    {
+        MaxJsonDepth = parse.GetValue(_maxJsonDepth),
+        MaxConnections = parse.GetValue(_maxConnections),
+        MaxPendingBytesPerClient = parse.GetValue(_maxPendingBytes),
+        WriteTimeout = TimeSpan.FromSeconds(parse.GetValue(_writeTimeout)),
+        PingInterval = TimeSpan.FromSeconds(parse.GetValue(_pingInterval)),
+        IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(_idleTimeout)),
+        DuplicateWindow = parse.GetValue(_duplicateWindow),
+    };
+}

@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using EventBridge.Tests.Bridge;
+using TestBridge = EventBridge.Tests.Bridge.Bridge;
+
+namespace EventBridge.Tests.Hardening;
+
+public sealed class SlowConsumerTests
+{
+    /// <summary>Just under the 1 MiB default frame limit once the envelope is added.</summary>
+    private const int LargeTextLength = 1_000_000;
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task StalledReader_DisconnectedHealthyGetsAll()
+    {
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { LoggerFactory = logs });
+        await using var healthy = await TestBridge.ConnectAsync(server, "healthy");
+        using var atHealthy = new EventRecorder(healthy.Bus, "blob");
+        await using var publisher = await TestBridge.ConnectAsync(server, "publisher");
+        using var stalled = await ConnectStalledReaderAsync(server.Port);
+        await TestBridge.WaitForClientsAsync(server, 3);
+
+        var text = new string('x', LargeTextLength);
+        for (var i = 0; i < 100; i++)
+        {
+            publisher.Bus.Emit("blob", new ChatLine("publisher", i + text));
+        }
+
+        var received = await atHealthy.WaitForCountAsync(100);
+        Assert.Equal(100, received.Count);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.StartsWith(i + "xxx", received[i].GetPayload(TestPayloads.ChatLine).Text, StringComparison.Ordinal);
+        }
+
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the stalled client is disconnected");
+        Assert.Equal(1, server.SlowConsumerDisconnects);
+        Assert.True(logs.Contains("SlowConsumer"));
+        Assert.Contains(logs.Texts("ClientDisconnected"), text => text.Contains("slow consumer", StringComparison.Ordinal));
+        await TestBridge.WaitUntilAsync(() => publisher.OutboxCount == 0, "the publisher's events are acknowledged");
+        Assert.True(healthy.IsConnected);
+        Assert.True(publisher.IsConnected);
+    }
+
+    [Fact]
+    public async Task StalledReader_DisconnectedAfterWriteTimeout()
+    {
+        var logs = new LogCollector();
+        var options = new EventBridgeServerOptions
+        {
+            LoggerFactory = logs,
+            MaxPendingBytesPerClient = 256L * 1024 * 1024,
+            WriteTimeout = TimeSpan.FromMilliseconds(500),
+        };
+        await using var server = await TestBridge.StartServerAsync(options);
+        await using var healthy = await TestBridge.ConnectAsync(server, "healthy");
+        using var atHealthy = new EventRecorder(healthy.Bus, "blob");
+        await using var publisher = await TestBridge.ConnectAsync(server, "publisher");
+        using var stalled = await ConnectStalledReaderAsync(server.Port);
+        await TestBridge.WaitForClientsAsync(server, 3);
+
+        // 40 MiB is far more than loopback socket buffers hold, so a write to the stalled reader must block.
+        var text = new string('y', LargeTextLength);
+        for (var i = 0; i < 40; i++)
+        {
+            publisher.Bus.Emit("blob", new ChatLine("publisher", text));
+        }
+
+        await atHealthy.WaitForCountAsync(40);
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the stalled client is disconnected");
+        Assert.Equal(1, server.SlowConsumerDisconnects);
+        Assert.True(logs.Contains("WriteTimedOut"));
+        Assert.Contains(logs.Texts("ClientDisconnected"), text => text.Contains("write timed out", StringComparison.Ordinal));
+    }
+
+    /// <summary>Connects, says hello, reads the welcome, then never reads again, with a tiny receive buffer.</summary>
+    private static async Task<Socket> ConnectStalledReaderAsync(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync("127.0.0.1", port);
+        await socket.SendAsync("""{"type":"hello","name":"stalled"}"""u8.ToArray().Append((byte)'\n').ToArray());
+        var buffer = new byte[1024];
+        var read = 0;
+        while (Array.IndexOf(buffer, (byte)'\n', 0, read) < 0)
+        {
+            read += await socket.ReceiveAsync(buffer.AsMemory(read));
+        }
+
+        return socket;
+    }
+}
