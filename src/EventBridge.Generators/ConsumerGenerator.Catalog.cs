@@ -106,12 +106,25 @@ public sealed partial class ConsumerGenerator
                 return ImmutableArray<ConsumerFileModel>.Empty;
             }
 
-            return consumers
+            // Hint names must be unique ignoring case, so types whose names differ only by case get a suffix.
+            var usedHintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var files = ImmutableArray.CreateBuilder<ConsumerFileModel>();
+            var groups = consumers
                 .Where(consumer => !consumer.IsStatic)
                 .GroupBy(consumer => consumer.Host.MetadataName, StringComparer.Ordinal)
-                .OrderBy(group => group.Key, StringComparer.Ordinal)
-                .Select(group => CreateFile(group, catalog, settings))
-                .ToImmutableArray();
+                .OrderBy(group => group.Key, StringComparer.Ordinal);
+            foreach (var group in groups)
+            {
+                var hintName = group.Key + ".Consumers.g.cs";
+                for (var suffix = 2; !usedHintNames.Add(hintName); suffix++)
+                {
+                    hintName = group.Key + "_" + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".Consumers.g.cs";
+                }
+
+                files.Add(CreateFile(group, catalog, settings) with { HintName = hintName });
+            }
+
+            return files.ToImmutable();
         }
 
         /// <summary>Returns the C# expression that gets the serializer of <paramref name="fullName"/>.</summary>
@@ -178,7 +191,10 @@ public sealed partial class ConsumerGenerator
                     case '>':
                     case ']':
                     case ' ':
+                        break;
                     case '@':
+                        // Keeps an escaped keyword ("@event") from becoming a keyword identifier.
+                        builder.Append('_');
                         break;
                     default:
                         builder.Append(char.IsLetterOrDigit(c) || c == '_' ? c : '_');

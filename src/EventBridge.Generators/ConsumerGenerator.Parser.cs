@@ -228,7 +228,7 @@ public sealed partial class ConsumerGenerator
             var host = method.ContainingType;
             if (method.IsStatic)
             {
-                if (!compilation.IsSymbolAccessibleWithin(method, compilation.Assembly))
+                if (!compilation.IsSymbolAccessibleWithin(method, compilation.Assembly) || IsInFileLocalType(host))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InaccessibleStaticConsumer, location, displayName));
                 }
@@ -247,6 +247,7 @@ public sealed partial class ConsumerGenerator
 
             var unsupportedKind = host.TypeKind switch
             {
+                _ when IsInFileLocalType(host) => "file-local, so a generated file cannot declare another part of it",
                 TypeKind.Interface => "an interface",
                 TypeKind.Struct when host.IsRefLikeType => "a ref struct",
                 TypeKind.Class or TypeKind.Struct => null,
@@ -268,6 +269,19 @@ public sealed partial class ConsumerGenerator
                     break;
                 }
             }
+        }
+
+        private static bool IsInFileLocalType(INamedTypeSymbol? type)
+        {
+            for (; type is not null; type = type.ContainingType)
+            {
+                if (type.IsFileLocal)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsPartial(INamedTypeSymbol type) =>

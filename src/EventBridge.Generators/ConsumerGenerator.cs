@@ -97,6 +97,6 @@ public sealed partial class ConsumerGenerator : IIncrementalGenerator
             .SelectMany(static (input, _) => Catalog.CreateHostFiles(input.Left, input.Right.Left, input.Right.Right))
             .WithTrackingName(TrackingNames.ConsumerHostFiles);
         context.RegisterSourceOutput(hostFiles, static (output, file) =>
-            output.AddSource(file.Consumers[0].Host.MetadataName + ".Consumers.g.cs", ConsumerEmitter.EmitHost(file)));
+            output.AddSource(file.HintName, ConsumerEmitter.EmitHost(file)));
     }
 }

@@ -30,6 +30,8 @@ public class DiagnosticTests
         { "EB1007", "generic method", "public static class C { [Consumer(\"x\")] public static void M<T>(Ok ok) { } }" },
         { "EB1008", "private static consumer", "public static class C { [Consumer(\"x\")] private static void M(Ok ok) { } }" },
         { "EB1009", "static in generic type", "public static class C<T> { [Consumer(\"x\")] public static void M(Ok ok) { } }" },
+        { "EB1008", "static consumer in file-local type", "file static class C { [Consumer(\"x\")] public static void M(Ok ok) { } }" },
+        { "EB1010", "file-local host", "file partial class C { [Consumer(\"x\")] public void M(Ok ok) { } }" },
         { "EB1010", "interface host", "public partial interface IHost { [Consumer(\"x\")] void M(Ok ok) { } }" },
     };
 

@@ -79,6 +79,29 @@ public class IncompleteCodeTests
     }
 
     [Fact]
+    public void Generator_NamesDifferingByCase_GetDistinctFiles()
+    {
+        var source = """
+            using EventBridge;
+            namespace App
+            {
+                public sealed record @event(int A);
+                public sealed record Event(int B);
+                public partial class View { [Consumer("a")] public void On(@event e) { } }
+                public partial class view { [Consumer("b")] public void On(Event e) { } }
+            }
+            """;
+
+        var (result, output) = GeneratorHarness.Run(source);
+
+        var run = result.Results.Single();
+        Assert.Null(run.Exception);
+        Assert.Empty(GeneratorHarness.GetProblems(output));
+        Assert.Equal(run.GeneratedSources.Length, run.GeneratedSources.Select(s => s.HintName.ToUpperInvariant()).Distinct().Count());
+        Assert.Contains(run.GeneratedSources, s => s.HintName == "App._event.Json.g.cs" || s.HintName == "App__event.Json.g.cs");
+    }
+
+    [Fact]
     public void Generator_NoRuntimeReference_GeneratesNothing()
     {
         var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(

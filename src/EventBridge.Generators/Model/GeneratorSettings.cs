@@ -34,4 +34,8 @@ internal sealed record SerializerReference(string FullName, string Expression);
 internal sealed record ConsumerFileModel(
     EquatableArray<ConsumerModel> Consumers,
     EquatableArray<SerializerReference> References,
-    GeneratorSettings Settings);
+    GeneratorSettings Settings)
+{
+    /// <summary>The file's hint name; only files of instance consumers set it.</summary>
+    public string HintName { get; init; } = string.Empty;
+}

@@ -35,9 +35,9 @@ public enum PayloadNaming
 /// Members that the type does not declare are skipped.
 /// </para>
 /// <para>
-/// The policy belongs to the assembly that generates a serializer. When two assemblies both generate one for the
-/// same type, the serializer of the assembly that declares the type is used, so keep the policy the same in
-/// assemblies that exchange payloads.
+/// The policy belongs to the assembly that generates a serializer. Several assemblies may generate one for the same
+/// type: the serializer of the assembly that declares the type replaces the others, and among assemblies that only
+/// use the type the first one loaded wins. Keep the policy the same in assemblies that exchange payloads.
 /// </para>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
