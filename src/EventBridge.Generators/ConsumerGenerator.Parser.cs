@@ -165,8 +165,10 @@ public sealed partial class ConsumerGenerator
             cancellationToken.ThrowIfCancellationRequested();
             var naming = PayloadTypeAnalyzer.GetNamingPolicy(compilation);
             var hasRuntime = compilation.GetTypeByMetadataName("EventBridge.EventBus") is not null;
+            var assemblyNamespace = ToNamespace(compilation.AssemblyName ?? "Assembly");
             return new GeneratorSettings(
-                "EventBridge.Generated." + ToNamespace(compilation.AssemblyName ?? "Assembly"),
+                "EventBridge.Generated." + assemblyNamespace,
+                assemblyNamespace.Replace("@", string.Empty).Replace('.', '_'),
                 naming,
                 hasRuntime);
         }

@@ -102,6 +102,32 @@ public class IncompleteCodeTests
     }
 
     [Fact]
+    public void Generator_TwoAssembliesSharingInternals_CompileWithoutWarnings()
+    {
+        var library = """
+            using EventBridge;
+            [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("App")]
+            namespace Lib;
+            public sealed record Shared(int A);
+            public static class LibConsumers { [Consumer("lib")] public static void On(Shared s) { } }
+            """;
+        var (_, libraryOutput) = GeneratorHarness.Run(library);
+        using var image = new MemoryStream();
+        Assert.True(libraryOutput.Emit(image).Success);
+
+        var app = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "App",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(
+                "using EventBridge; namespace App; public static class AppConsumers { [Consumer(\"app\")] public static void On(Lib.Shared s) { } public static System.IDisposable Wire(EventBus bus) => GeneratedConsumers_App.AddGeneratedConsumers(bus); }",
+                GeneratorHarness.ParseOptions)],
+            [.. GeneratorHarness.References, MetadataReference.CreateFromImage(image.ToArray())],
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(app, out var appOutput, out _);
+
+        Assert.Empty(GeneratorHarness.GetProblems(appOutput));
+    }
+
+    [Fact]
     public void Generator_NoRuntimeReference_GeneratesNothing()
     {
         var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(

@@ -9,7 +9,11 @@ namespace EventBridge.Generators.Emitter;
 /// <summary>Writes consumer registrations: the <c>AddGeneratedConsumers</c> extension and <c>IConsumerHost</c> implementations.</summary>
 internal static class ConsumerEmitter
 {
-    public const string ExtensionsClassName = "GeneratedConsumerExtensions";
+    /// <summary>
+    /// Returns the name of the class with <c>AddGeneratedConsumers</c>. It contains the assembly name, so that an
+    /// assembly that sees another one's internals can still name its own class (the shared name would be CS0436).
+    /// </summary>
+    public static string GetExtensionsClassName(GeneratorSettings settings) => "GeneratedConsumers_" + settings.AssemblyIdentifier;
 
     public static string EmitStatic(ConsumerFileModel file)
     {
@@ -20,7 +24,7 @@ internal static class ConsumerEmitter
         {
             writer.WriteLine("/// <summary>Registers the static <c>[Consumer]</c> methods of this assembly.</summary>");
             writer.WriteLine(GeneratedCodeAttribute);
-            using (writer.OpenBlock($"internal static class {ExtensionsClassName}"))
+            using (writer.OpenBlock($"internal static class {GetExtensionsClassName(file.Settings)}"))
             {
                 writer.WriteLine("/// <summary>");
                 writer.WriteLine("/// Registers every static <c>[Consumer]</c> method of this assembly on <paramref name=\"bus\"/>.");

@@ -4,9 +4,10 @@ namespace EventBridge.Generators.Model;
 
 /// <summary>The settings that come from the compilation as a whole.</summary>
 /// <param name="GeneratedNamespace">The namespace of generated serializers, unique to the assembly.</param>
+/// <param name="AssemblyIdentifier">The assembly name as an identifier, which makes generated type names unique.</param>
 /// <param name="Naming">The naming policy of <c>[assembly: EventBridgeJson]</c>.</param>
 /// <param name="HasRuntime">Whether the compilation references the EventBridge runtime.</param>
-internal sealed record GeneratorSettings(string GeneratedNamespace, NamingPolicy Naming, bool HasRuntime);
+internal sealed record GeneratorSettings(string GeneratedNamespace, string AssemblyIdentifier, NamingPolicy Naming, bool HasRuntime);
 
 /// <summary>A serializable type and the name of its generated serializer.</summary>
 /// <param name="FullName">The type, fully qualified with <c>global::</c>.</param>

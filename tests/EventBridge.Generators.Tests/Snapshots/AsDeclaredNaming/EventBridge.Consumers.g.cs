@@ -7,7 +7,7 @@ namespace EventBridge
 {
     /// <summary>Registers the static <c>[Consumer]</c> methods of this assembly.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("EventBridge.Generators", "%VERSION%")]
-    internal static class GeneratedConsumerExtensions
+    internal static class GeneratedConsumers_TestProject
     {
         /// <summary>
         /// Registers every static <c>[Consumer]</c> method of this assembly on <paramref name="bus"/>.
