@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using EventBridge.Transport;
 
 namespace EventBridge;
@@ -34,7 +35,9 @@ public sealed partial class EventBridgeClient
         var session = new Session(new FrameConnection(socket, _options.MaxFrameBytes, maxPendingBytes: 0));
         session.Connection.Start();
         session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
-        session.Connection.Send(_options.Name, static (buffer, name) => FrameWriter.WriteHello(buffer, name));
+        session.Connection.Send(
+            (_options.Name, _options.AuthToken),
+            static (buffer, hello) => FrameWriter.WriteHello(buffer, hello.Name, hello.AuthToken));
 
         bool acks;
         try
@@ -215,6 +218,12 @@ public sealed partial class EventBridgeClient
                 break;
             case FrameKind.Error:
                 Log.ServerError(_logger, frame.Code ?? "unknown", frame.Message ?? string.Empty);
+                if (frame.Code is "auth_failed" or "auth_required" or "auth_timeout")
+                {
+                    session.Welcome.TrySetException(new AuthenticationException(
+                        $"The EventBridge server rejected the client: {frame.Message}"));
+                }
+
                 break;
             case FrameKind.Bye:
                 Log.ServerSaidBye(_logger, _options.Name);

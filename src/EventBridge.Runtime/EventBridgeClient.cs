@@ -111,6 +111,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <exception cref="SocketException">The server cannot be reached.</exception>
     /// <exception cref="TimeoutException">The server did not send its welcome within <see cref="EventBridgeClientOptions.ConnectTimeout"/>.</exception>
     /// <exception cref="IOException">The server closed the connection before welcoming the client.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">
+    /// The server requires a token and rejected <see cref="EventBridgeClientOptions.AuthToken"/>.
+    /// </exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         lock (_stateGate)

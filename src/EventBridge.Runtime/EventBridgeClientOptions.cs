@@ -105,6 +105,13 @@ public sealed record EventBridgeClientOptions
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
+    /// The token sent in the <c>hello</c> frame, for servers that require one. Default: none. A server that rejects it
+    /// makes <see cref="EventBridgeClient.ConnectAsync"/> throw
+    /// <see cref="System.Security.Authentication.AuthenticationException"/>.
+    /// </summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>
     /// The maximum nesting depth of JSON in a frame from the server. Default: 64, the server's default. A deeper frame
     /// is logged and ignored.
     /// </summary>

@@ -77,6 +77,25 @@ public sealed partial class EventBridgeServer
             EventName = "ConnectionRejected")]
         public static partial void ConnectionRejected(ILogger logger, string address, int maxConnections, long count);
 
-        // Next free id in this range: 2018.
+        [LoggerMessage(2018, LogLevel.Warning,
+            "The server listens on {EndPoint}, beyond this machine, without authentication: any client that can reach it may publish and receive every event. Set a token.",
+            EventName = "UnauthenticatedOnNetwork")]
+        public static partial void UnauthenticatedOnNetwork(ILogger logger, string endPoint);
+
+        [LoggerMessage(2019, LogLevel.Warning,
+            "Closing connection {SessionId} from {Address}: {Code}: {Reason}", EventName = "AuthenticationFailed")]
+        public static partial void AuthenticationFailed(ILogger logger, long sessionId, string address, string code, string reason);
+
+        [LoggerMessage(2020, LogLevel.Information, "Client {SessionId} ({ClientName}) authenticated with token {TokenName}",
+            EventName = "Authenticated")]
+        public static partial void Authenticated(ILogger logger, long sessionId, string clientName, string tokenName);
+
+        [LoggerMessage(2021, LogLevel.Warning,
+            "Client {SessionId} ({ClientName}, token {TokenName}) may not publish {Signal} in namespace '{Namespace}'; the event was dropped",
+            EventName = "PublishDenied")]
+        public static partial void PublishDenied(
+            ILogger logger, long sessionId, string clientName, string tokenName, string signal, string @namespace);
+
+        // Next free id in this range: 2022.
     }
 }

@@ -20,6 +20,15 @@ public sealed partial class EventBridgeServer
         var connection = session.Connection;
         connection.Start();
         Log.ConnectionAccepted(_logger, session.Id, session.Address);
+        if (_authenticator is null)
+        {
+            session.Authenticated = true;
+        }
+        else
+        {
+            _ = EnforceHandshakeTimeoutAsync(session);
+        }
+
         try
         {
             await connection.ReadFramesAsync(
@@ -71,6 +80,12 @@ public sealed partial class EventBridgeServer
             return default;
         }
 
+        if (!session.Authenticated && frame.Kind != FrameKind.Hello)
+        {
+            Reject(session, "auth_required", "Send a hello frame with a valid token first; this frame was ignored.", frame.Seq);
+            return default;
+        }
+
         switch (frame.Kind)
         {
             case FrameKind.Event:
@@ -111,6 +126,23 @@ public sealed partial class EventBridgeServer
         {
             Reject(session, "unexpected_hello", "A hello frame must come first and only once; this one was ignored.", null);
             return;
+        }
+
+        if (!session.Authenticated)
+        {
+            var grant = _authenticator!.Authenticate(frame.Token);
+            if (grant is null)
+            {
+                var reason = frame.Token is null
+                    ? "The server requires a token in the hello frame; none was given."
+                    : "The token in the hello frame is invalid.";
+                RejectAuthentication(session, "auth_failed", reason);
+                return;
+            }
+
+            session.Grant = grant;
+            session.Authenticated = true;
+            Log.Authenticated(_logger, session.Id, frame.Name ?? session.Address, grant.Name);
         }
 
         var name = frame.Name?.Trim();
@@ -155,6 +187,17 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        if (session.Grant is { } grant && !grant.Publish.Permits(frame.Signal!, frame.Namespace))
+        {
+            Log.PublishDenied(_logger, session.Id, session.Origin.Name, grant.Name, frame.Signal!, frame.Namespace ?? string.Empty);
+            Reject(
+                session,
+                "permission_denied",
+                $"This client may not publish '{frame.Signal}' in namespace '{frame.Namespace}'; the event was dropped.",
+                frame.Seq);
+            return;
+        }
+
         var id = frame.Id is null ? default : EventId.Parse(frame.Id);
         if (!_seenIds.TryAdd(id))
         {
@@ -191,7 +234,10 @@ public sealed partial class EventBridgeServer
             var frame = Serialize(message, _serverOrigin);
             foreach (var session in _sessions.Values)
             {
-                SendEvent(session, frame);
+                if (MayReceive(session, message))
+                {
+                    SendEvent(session, frame);
+                }
             }
 
             return;
@@ -213,11 +259,49 @@ public sealed partial class EventBridgeServer
 
         foreach (var session in _sessions.Values)
         {
-            if (!ReferenceEquals(session.Origin, origin))
+            if (!ReferenceEquals(session.Origin, origin) && MayReceive(session, message))
             {
                 SendEvent(session, relayed);
             }
         }
+    }
+
+    /// <summary>
+    /// Returns whether the client has authenticated (when tokens are required) and its token permits receiving the
+    /// event. A denied event is skipped silently: receiving it is not something the client asked for.
+    /// </summary>
+    private static bool MayReceive(ClientSession session, EventMessage message) =>
+        session.Authenticated && (session.Grant is not { } grant || grant.Receive.Permits(message.Signal, message.Namespace));
+
+    /// <summary>Disconnects a client that did not authenticate in time.</summary>
+    private async Task EnforceHandshakeTimeoutAsync(ClientSession session)
+    {
+        try
+        {
+            await Task.Delay(_options.HandshakeTimeout, session.Connection.Closing).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!session.Authenticated)
+        {
+            RejectAuthentication(
+                session,
+                "auth_timeout",
+                $"No hello frame with a valid token arrived within {_options.HandshakeTimeout.TotalSeconds:0.###} s.");
+        }
+    }
+
+    /// <summary>Sends an authentication error and closes the connection after a short flush; never logs the token.</summary>
+    private void RejectAuthentication(ClientSession session, string code, string reason)
+    {
+        Log.AuthenticationFailed(_logger, session.Id, session.Address, code, reason);
+        session.CloseReason ??= code;
+        session.Connection.Send((code, reason), static (buffer, error) =>
+            FrameWriter.WriteError(buffer, error.code, error.reason));
+        _ = session.Connection.CloseAsync(TimeSpan.FromSeconds(1));
     }
 
     private void SendEvent(ClientSession session, byte[] frame)
@@ -309,6 +393,12 @@ public sealed partial class EventBridgeServer
         public long LastAck { get; set; }
 
         public long Rejections { get; set; }
+
+        /// <summary>Whether the client may exchange events: it presented a valid token, or none is required.</summary>
+        public volatile bool Authenticated;
+
+        /// <summary>The token the client presented, which sets its permissions; null when tokens are not required.</summary>
+        public EventBridgeToken? Grant { get; set; }
 
         /// <summary>Whether the client has sent a ping, which makes it subject to the idle timeout.</summary>
         public bool Pings { get; set; }

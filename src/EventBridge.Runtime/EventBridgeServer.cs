@@ -36,6 +36,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private long _slowConsumerDisconnects;
     private long _idleDisconnects;
     private long _rejectedConnections;
+    private readonly TokenAuthenticator? _authenticator;
     private IDisposable? _watcher;
     private long _nextSessionId;
     private int _state;
@@ -56,6 +57,23 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.WriteTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.IdleTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
+        if (_options.AuthToken is not null || _options.Tokens is { Count: > 0 })
+        {
+            if (_options.AuthToken is { Length: 0 })
+            {
+                throw new ArgumentException("EventBridgeServerOptions.AuthToken must not be empty; use null for no shared token.", nameof(options));
+            }
+
+            var tokens = _options.Tokens ?? [];
+            if (tokens.Any(token => string.IsNullOrEmpty(token.Token)))
+            {
+                throw new ArgumentException("Every token in EventBridgeServerOptions.Tokens must be non-empty.", nameof(options));
+            }
+
+            _authenticator = new TokenAuthenticator(
+                _options.AuthToken is null ? tokens : [.. tokens, new EventBridgeToken("shared", _options.AuthToken)]);
+        }
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeServer>();
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
@@ -129,6 +147,10 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         Log.Started(_logger, LocalEndPoint?.ToString() ?? _options.Host);
+        if (!IPAddress.IsLoopback(address) && _authenticator is null)
+        {
+            Log.UnauthenticatedOnNetwork(_logger, LocalEndPoint?.ToString() ?? _options.Host);
+        }
         return Task.CompletedTask;
     }
 

@@ -74,6 +74,26 @@ public sealed record EventBridgeServerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// One token that every client must present in its <c>hello</c> frame, with no restriction on what it publishes
+    /// or receives. Default: none. With <see cref="AuthToken"/> or <see cref="Tokens"/> set, a client is relayed
+    /// nothing and nothing from it is relayed until it presents a valid token.
+    /// </summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>
+    /// Per-client tokens, each with its own publish and receive permissions; see
+    /// <see cref="EventBridgeToken.LoadFile"/> to read them from a file. Default: none.
+    /// </summary>
+    public IReadOnlyList<EventBridgeToken>? Tokens { get; init; }
+
+    /// <summary>
+    /// How long a client has, when tokens are required, to send a <c>hello</c> with a valid token. Default: 5 seconds:
+    /// a real client sends its hello at once, and a connection that never does holds a slot for no more than this.
+    /// A client that misses it gets an <c>auth_timeout</c> error frame and is disconnected.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The backlog of connections waiting to be accepted. Default: 512.</summary>
     public int ListenBacklog { get; init; } = 512;
 

@@ -1,8 +1,12 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace EventBridge.Server;
 
-/// <summary>The <c>serve</c> command's options for the server's limits; <c>docs/limits.md</c> explains each default.</summary>
+/// <summary>
+/// The <c>serve</c> command's options for the server's limits and authentication; <c>docs/limits.md</c> explains each
+/// default.
+/// </summary>
 internal sealed class ServeLimitOptions
 {
     private readonly Option<int> _maxJsonDepth;
@@ -12,6 +16,9 @@ internal sealed class ServeLimitOptions
     private readonly Option<double> _pingInterval;
     private readonly Option<double> _idleTimeout;
     private readonly Option<int> _duplicateWindow;
+    private readonly Option<double> _handshakeTimeout;
+    private readonly Option<bool> _requireToken;
+    private readonly Option<IReadOnlyList<EventBridgeToken>?> _tokenFile;
 
     private ServeLimitOptions(EventBridgeServerOptions defaults)
     {
@@ -64,7 +71,27 @@ internal sealed class ServeLimitOptions
             CustomParser = Validation.WholeNumber(0, 100_000_000),
             HelpName = "ids",
         };
+        _handshakeTimeout = new Option<double>("--handshake-timeout")
+        {
+            Description = "How long a client has to send a hello with a valid token when tokens are required, in seconds.",
+            DefaultValueFactory = _ => defaults.HandshakeTimeout.TotalSeconds,
+            CustomParser = Validation.PositiveSeconds,
+            HelpName = "seconds",
+        };
+        _requireToken = new Option<bool>("--require-token")
+        {
+            Description = $"Require every client to present the shared token read from the {TokenVariable} environment variable (kept out of the process list).",
+        };
+        _tokenFile = new Option<IReadOnlyList<EventBridgeToken>?>("--token-file")
+        {
+            Description = "A JSON file of per-client tokens with publish and receive permissions (format in docs/limits.md).",
+            CustomParser = ReadTokenFile,
+            HelpName = "path",
+        };
     }
+
+    /// <summary>The environment variable that holds the shared token for <c>--require-token</c>.</summary>
+    public const string TokenVariable = "EVENTBRIDGE_TOKEN";
 
     public static ServeLimitOptions Create(EventBridgeServerOptions defaults) => new(defaults);
 
@@ -77,6 +104,16 @@ internal sealed class ServeLimitOptions
         command.Options.Add(_pingInterval);
         command.Options.Add(_idleTimeout);
         command.Options.Add(_duplicateWindow);
+        command.Options.Add(_handshakeTimeout);
+        command.Options.Add(_requireToken);
+        command.Options.Add(_tokenFile);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(_requireToken) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TokenVariable)))
+            {
+                result.AddError($"--require-token needs the shared token in the {TokenVariable} environment variable, which is not set.");
+            }
+        });
     }
 
     public EventBridgeServerOptions Apply(ParseResult parse, EventBridgeServerOptions options) => options with
@@ -88,5 +125,22 @@ internal sealed class ServeLimitOptions
         PingInterval = TimeSpan.FromSeconds(parse.GetValue(_pingInterval)),
         IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(_idleTimeout)),
         DuplicateWindow = parse.GetValue(_duplicateWindow),
+        HandshakeTimeout = TimeSpan.FromSeconds(parse.GetValue(_handshakeTimeout)),
+        AuthToken = parse.GetValue(_requireToken) ? Environment.GetEnvironmentVariable(TokenVariable) : null,
+        Tokens = parse.GetValue(_tokenFile),
     };
+
+    private static IReadOnlyList<EventBridgeToken>? ReadTokenFile(ArgumentResult result)
+    {
+        var path = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        try
+        {
+            return EventBridgeToken.LoadFile(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            result.AddError($"Cannot read the token file '{path}': {exception.Message}");
+            return null;
+        }
+    }
 }

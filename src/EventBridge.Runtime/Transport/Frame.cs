@@ -20,6 +20,9 @@ internal readonly struct Frame
     /// <summary>The client name of a hello frame.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The authentication token of a hello frame.</summary>
+    public string? Token { get; init; }
+
     /// <summary>The client address of a welcome frame.</summary>
     public string? Address { get; init; }
 
@@ -82,7 +85,7 @@ internal readonly struct Frame
         }
 
         string? type = null, signal = null, ns = null, id = null, name = null, code = null, message = null;
-        string? sourceName = null, sourceAddress = null, address = null;
+        string? sourceName = null, sourceAddress = null, address = null, token = null;
         var hasSource = false;
         var acks = false;
         long? seq = null;
@@ -117,6 +120,10 @@ internal readonly struct Frame
             else if (reader.ValueTextEquals("name"u8))
             {
                 name = ReadString(ref reader, "name", nullable: true);
+            }
+            else if (reader.ValueTextEquals("token"u8))
+            {
+                token = ReadString(ref reader, "token", nullable: true);
             }
             else if (reader.ValueTextEquals("address"u8))
             {
@@ -169,6 +176,7 @@ internal readonly struct Frame
             Namespace = string.IsNullOrEmpty(ns) ? null : ns,
             Id = id,
             Name = name,
+            Token = token,
             Address = address,
             Code = code,
             Message = message,

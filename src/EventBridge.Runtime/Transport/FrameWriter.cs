@@ -128,12 +128,17 @@ internal static class FrameWriter
     }
 
     /// <summary>Writes a <c>hello</c> frame, which a client sends first to announce its name.</summary>
-    public static void WriteHello(IBufferWriter<byte> output, string name)
+    public static void WriteHello(IBufferWriter<byte> output, string name, string? token = null)
     {
         var writer = Rent(output);
         writer.WriteStartObject();
         writer.WriteString("type"u8, "hello"u8);
         writer.WriteString("name"u8, name);
+        if (token is not null)
+        {
+            writer.WriteString("token"u8, token);
+        }
+
         writer.WriteNumber("protocol"u8, ProtocolVersion);
         writer.WriteEndObject();
         Return(writer, output);

@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace EventBridge;
+
+/// <summary>
+/// A token that a client presents in its <c>hello</c> frame, with what the client may publish and receive.
+/// </summary>
+/// <param name="Name">A label that logs show in place of the token, which is never logged.</param>
+/// <param name="Token">The secret the client sends.</param>
+public sealed record EventBridgeToken(string Name, string Token)
+{
+    /// <summary>The events the client may publish. Default: every event.</summary>
+    public SignalPermissions Publish { get; init; } = SignalPermissions.All;
+
+    /// <summary>The events the client may receive. Default: every event.</summary>
+    public SignalPermissions Receive { get; init; } = SignalPermissions.All;
+
+    /// <summary>
+    /// Reads tokens from a JSON file of the form
+    /// <c>{"tokens":[{"name":"chat","token":"...","publish":{"allow":["chat_*"],"deny":[]},"receive":{"deny":["admin:*"]}}]}</c>.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="FormatException">The file is not in the expected form; the message names the entry.</exception>
+    public static IReadOnlyList<EventBridgeToken> LoadFile(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            if (!document.RootElement.TryGetProperty("tokens", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException($"The token file '{path}' needs a \"tokens\" array.");
+            }
+
+            var tokens = new List<EventBridgeToken>();
+            var index = 0;
+            foreach (var entry in entries.EnumerateArray())
+            {
+                var name = RequiredString(entry, "name", path, index);
+                var token = RequiredString(entry, "token", path, index);
+                tokens.Add(new EventBridgeToken(name, token)
+                {
+                    Publish = ReadPermissions(entry, "publish"),
+                    Receive = ReadPermissions(entry, "receive"),
+                });
+                index++;
+            }
+
+            return tokens;
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            throw new FormatException($"The token file '{path}' is not valid: {exception.Message}", exception);
+        }
+    }
+
+    private static string RequiredString(JsonElement entry, string member, string path, int index)
+    {
+        if (entry.ValueKind != JsonValueKind.Object
+            || !entry.TryGetProperty(member, out var value)
+            || value.ValueKind != JsonValueKind.String
+            || string.IsNullOrEmpty(value.GetString()))
+        {
+            throw new FormatException($"Entry {index} of the token file '{path}' needs a non-empty \"{member}\" string.");
+        }
+
+        return value.GetString()!;
+    }
+
+    private static SignalPermissions ReadPermissions(JsonElement entry, string member)
+    {
+        if (!entry.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return SignalPermissions.All;
+        }
+
+        return new SignalPermissions(ReadPatterns(value, "allow"), ReadPatterns(value, "deny"));
+    }
+
+    private static string[]? ReadPatterns(JsonElement permissions, string member) =>
+        permissions.TryGetProperty(member, out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(pattern => pattern.GetString() ?? throw new FormatException(
+                $"The \"{member}\" list may contain only strings."))]
+            : null;
+}
+
+/// <summary>
+/// Allow and deny patterns for events. A pattern is <c>signal</c>, which matches in every namespace, or
+/// <c>namespace:signal</c>; <c>*</c> matches any run of characters, and the default namespace is written as an empty
+/// namespace (<c>:signal</c>). An event is permitted when it matches an allow pattern (or the allow list is absent) and
+/// no deny pattern: deny wins over allow.
+/// </summary>
+/// <param name="Allow">The patterns that permit; <see langword="null"/> permits every event that is not denied.</param>
+/// <param name="Deny">The patterns that forbid, checked first.</param>
+public sealed record SignalPermissions(IReadOnlyList<string>? Allow, IReadOnlyList<string>? Deny)
+{
+    /// <summary>Permits every event.</summary>
+    public static SignalPermissions All { get; } = new(null, null);
+
+    /// <summary>Returns whether an event on <paramref name="signal"/> in <paramref name="namespace"/> is permitted.</summary>
+    public bool Permits(string signal, string? @namespace)
+    {
+        if (Deny is { } deny && deny.Any(pattern => Matches(pattern, signal, @namespace)))
+        {
+            return false;
+        }
+
+        return Allow is not { } allow || allow.Any(pattern => Matches(pattern, signal, @namespace));
+    }
+
+    private static bool Matches(string pattern, string signal, string? @namespace)
+    {
+        var colon = pattern.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return Wildcard(pattern, signal);
+        }
+
+        return Wildcard(pattern.AsSpan(0, colon), @namespace ?? string.Empty) && Wildcard(pattern.AsSpan(colon + 1), signal);
+    }
+
+    /// <summary>Matches <paramref name="text"/> against a pattern whose <c>*</c> stands for any run of characters.</summary>
+    private static bool Wildcard(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
+    {
+        // Greedy matching with one backtrack point: linear in practice and never exponential.
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (p < pattern.Length && pattern[p] == text[t])
+            {
+                p++;
+                t++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+}
+
+/// <summary>Compares presented tokens with the configured ones in time that does not depend on where they differ.</summary>
+internal sealed class TokenAuthenticator
+{
+    private readonly (byte[] Hash, EventBridgeToken Grant)[] _tokens;
+
+    public TokenAuthenticator(IEnumerable<EventBridgeToken> tokens)
+    {
+        _tokens = [.. tokens.Select(token => (Hash(token.Token), token))];
+    }
+
+    /// <summary>Returns the grant of <paramref name="presented"/>, or <see langword="null"/> when no token matches.</summary>
+    public EventBridgeToken? Authenticate(string? presented)
+    {
+        // Hashing first gives equal-length inputs, so FixedTimeEquals leaks neither the position of the first
+        // difference nor the configured token's length; every configured token is compared, without an early exit.
+        var hash = Hash(presented ?? string.Empty);
+        EventBridgeToken? match = null;
+        foreach (var (expected, grant) in _tokens)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, expected) && presented is not null)
+            {
+                match ??= grant;
+            }
+        }
+
+        return match;
+    }
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}

@@ -1,0 +1,211 @@
+using System.Security.Authentication;
+using EventBridge.Tests.Bridge;
+using TestBridge = EventBridge.Tests.Bridge.Bridge;
+
+namespace EventBridge.Tests.Hardening;
+
+public sealed class AuthTests
+{
+    private const string SharedToken = "shared-secret-3f9a";
+
+    [Fact]
+    public async Task SharedToken_ClientsExchangeEvents()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { AuthToken = SharedToken });
+        await using var alice = await TestBridge.ConnectAsync(server, "alice", o => o with { AuthToken = SharedToken });
+        await using var bob = await TestBridge.ConnectAsync(server, "bob", o => o with { AuthToken = SharedToken });
+        using var atBob = new EventRecorder(bob.Bus, "chat");
+
+        alice.Bus.Emit("chat", new ChatLine("alice", "hi"));
+        var events = await atBob.WaitForCountAsync(1);
+        Assert.Equal("hi", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+    }
+
+    [Fact]
+    public async Task WrongToken_RejectedAndNothingRelayed()
+    {
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            AuthToken = SharedToken,
+            LoggerFactory = logs,
+        });
+        await using var bob = await TestBridge.ConnectAsync(server, "bob", o => o with { AuthToken = SharedToken });
+        using var atBob = new EventRecorder(bob.Bus, "chat");
+
+        await using var intruder = await RawClient.ConnectAsync(server.Port);
+        await intruder.SendAsync("""{"type":"hello","name":"intruder","token":"guess-1234"}""" + "\n");
+        await intruder.SendAsync("""{"signal":"chat","kwargs":{"user":"intruder","text":"let me in"}}""" + "\n");
+        var error = await intruder.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+        Assert.Equal("auth_failed", error.GetProperty("code").GetString());
+        await intruder.WaitForCloseAsync();
+
+        var client = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
+        {
+            Port = server.Port,
+            Name = "wrong",
+            AuthToken = "not-the-token",
+        });
+        await using (client)
+        {
+            await Assert.ThrowsAsync<AuthenticationException>(() => client.ConnectAsync());
+        }
+
+        // A valid event afterwards proves the intruder's event was dropped, not delayed.
+        await using var alice = await TestBridge.ConnectAsync(server, "alice", o => o with { AuthToken = SharedToken });
+        alice.Bus.Emit("chat", new ChatLine("alice", "valid"));
+        var events = await atBob.WaitForCountAsync(1);
+        Assert.Equal("valid", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+        Assert.True(logs.Contains("AuthenticationFailed"));
+        Assert.DoesNotContain(logs.Entries, entry => entry.Text.Contains("guess-1234", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, entry => entry.Text.Contains(SharedToken, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LateToken_DisconnectedAfterTimeout()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            AuthToken = SharedToken,
+            HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+        });
+        await using var bob = await TestBridge.ConnectAsync(server, "bob", o => o with { AuthToken = SharedToken });
+        using var atBob = new EventRecorder(bob.Bus, "chat");
+        await using var late = await RawClient.ConnectAsync(server.Port);
+
+        // An event before the hello is refused, and the server relays nothing to the late client either.
+        await late.SendAsync("""{"signal":"chat","kwargs":{"user":"late","text":"early event"}}""" + "\n");
+        var refused = await late.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+        Assert.Equal("auth_required", refused.GetProperty("code").GetString());
+        bob.Bus.Emit("chat", new ChatLine("bob", "not for the late client"));
+
+        // The next frame is the timeout error, not Bob's event.
+        var timeout = await late.ReadFrameAsync(frame => RawClient.Type(frame) != "ping");
+        Assert.Equal("error", RawClient.Type(timeout));
+        Assert.Equal("auth_timeout", timeout.GetProperty("code").GetString());
+        await late.WaitForCloseAsync();
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 1, "the late client is removed");
+
+        // Bob's recorder sees only his own local event: nothing from the late client was relayed.
+        Assert.DoesNotContain(atBob.Events, e => e.IsRemote);
+    }
+
+    [Fact]
+    public async Task DeniedPublish_ErrorAndNotRelayed()
+    {
+        var logs = new LogCollector();
+        var tokens = new[]
+        {
+            new EventBridgeToken("reader", "reader-token")
+            {
+                Publish = new SignalPermissions(Allow: ["chat*"], Deny: ["chat_admin", "ops:*"]),
+            },
+            new EventBridgeToken("watcher", "watcher-token"),
+        };
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { Tokens = tokens, LoggerFactory = logs });
+        await using var watcher = await TestBridge.ConnectAsync(server, "watcher", o => o with { AuthToken = "watcher-token" });
+        using var atWatcher = new EventRecorder(watcher.Bus, "chat");
+        using var adminAtWatcher = new EventRecorder(watcher.Bus, "chat_admin");
+        using var opsAtWatcher = new EventRecorder(watcher.Bus, "chat", "ops");
+        await using var reader = await RawClient.ConnectAsync(server.Port);
+        await reader.SendAsync("""{"type":"hello","name":"reader","token":"reader-token"}""" + "\n");
+        await reader.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+
+        // Denied by a deny pattern, by a namespace pattern that wins over the allow list, and by the allow list.
+        await reader.SendAsync("""{"signal":"chat_admin","kwargs":{"user":"reader","text":"x"},"seq":1}""" + "\n");
+        await reader.SendAsync("""{"signal":"chat","namespace":"ops","kwargs":{"user":"reader","text":"x"},"seq":2}""" + "\n");
+        await reader.SendAsync("""{"signal":"deploy","kwargs":{},"seq":3}""" + "\n");
+        await reader.SendAsync("""{"signal":"chat","kwargs":{"user":"reader","text":"allowed"},"seq":4}""" + "\n");
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            var error = await reader.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+            Assert.Equal("permission_denied", error.GetProperty("code").GetString());
+            Assert.Equal(seq, error.GetProperty("seq").GetInt64());
+        }
+
+        var events = await atWatcher.WaitForCountAsync(1);
+        Assert.Equal("allowed", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+        Assert.Equal(0, adminAtWatcher.Count);
+        Assert.Equal(0, opsAtWatcher.Count);
+        Assert.Equal(3, logs.Texts("PublishDenied").Count());
+        Assert.DoesNotContain(logs.Entries, entry => entry.Text.Contains("reader-token", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DeniedReceive_EventSkipped()
+    {
+        var tokens = new[]
+        {
+            new EventBridgeToken("publisher", "publisher-token"),
+            new EventBridgeToken("limited", "limited-token")
+            {
+                Receive = new SignalPermissions(Allow: null, Deny: ["secret*", "private:*"]),
+            },
+        };
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { Tokens = tokens });
+        await using var publisher = await TestBridge.ConnectAsync(server, "publisher", o => o with { AuthToken = "publisher-token" });
+        await using var limited = await TestBridge.ConnectAsync(server, "limited", o => o with { AuthToken = "limited-token" });
+        using var secrets = new EventRecorder(limited.Bus, "secret_plan");
+        using var privateChat = new EventRecorder(limited.Bus, "chat", "private");
+        using var chat = new EventRecorder(limited.Bus, "chat");
+
+        publisher.Bus.Emit("secret_plan", new ChatLine("publisher", "hidden"));
+        publisher.Bus.Emit("chat", "private", new ChatLine("publisher", "hidden"));
+        publisher.Bus.Emit("chat", new ChatLine("publisher", "visible"));
+
+        // Events of one sender arrive in order, so once the last one is in, the two before it were skipped.
+        var events = await chat.WaitForCountAsync(1);
+        Assert.Equal("visible", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+        Assert.Equal(0, secrets.Count);
+        Assert.Equal(0, privateChat.Count);
+    }
+
+    [Fact]
+    public async Task TokenFile_LoadsPermissions()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, """
+                {"tokens":[
+                  {"name":"chat","token":"t1","publish":{"allow":["chat_*"],"deny":["chat_admin"]},"receive":{"deny":["ops:*"]}},
+                  {"name":"all","token":"t2"}
+                ]}
+                """);
+            var tokens = EventBridgeToken.LoadFile(path);
+            Assert.Equal(2, tokens.Count);
+            Assert.True(tokens[0].Publish.Permits("chat_message", null));
+            Assert.False(tokens[0].Publish.Permits("chat_admin", null));
+            Assert.False(tokens[0].Publish.Permits("deploy", null));
+            Assert.False(tokens[0].Receive.Permits("anything", "ops"));
+            Assert.True(tokens[0].Receive.Permits("anything", "lobby"));
+            Assert.True(tokens[1].Publish.Permits("deploy", "ops"));
+
+            await File.WriteAllTextAsync(path, """{"tokens":[{"name":"no token"}]}""");
+            var error = Assert.Throws<FormatException>(() => EventBridgeToken.LoadFile(path));
+            Assert.Contains("\"token\"", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("chat", "chat", null, true)]
+    [InlineData("chat", "chat", "lobby", true)]
+    [InlineData("chat*", "chat_message", null, true)]
+    [InlineData("*message", "chat_message", null, true)]
+    [InlineData("c*t*e", "chat_message", null, true)]
+    [InlineData("chat", "chatter", null, false)]
+    [InlineData("lobby:chat", "chat", "lobby", true)]
+    [InlineData("lobby:chat", "chat", null, false)]
+    [InlineData(":chat", "chat", null, true)]
+    [InlineData(":chat", "chat", "lobby", false)]
+    [InlineData("*:*", "anything", "anywhere", true)]
+    public void Pattern_MatchesSignalAndNamespace(string pattern, string signal, string? @namespace, bool expected)
+    {
+        var permissions = new SignalPermissions(Allow: [pattern], Deny: null);
+        Assert.Equal(expected, permissions.Permits(signal, @namespace));
+    }
+}
