@@ -25,7 +25,7 @@ public class EndToEndTests
     }
 
     [Fact]
-    public async Task StaticConsumer_SimpleParameters_BindByNameThenPosition()
+    public async Task StaticConsumer_Arguments_BindByNameOrPosition()
     {
         var bus = new EventBus();
         using var registration = bus.AddGeneratedConsumers();
@@ -80,12 +80,52 @@ public class EndToEndTests
     }
 
     [Fact]
-    public void Serializer_WrongNestedType_ThrowsPayloadExceptionWithPath()
+    public void Serializer_WrongNestedType_ReportsPath()
     {
         var message = FromJson("e2e_customer", "[]", """{"name":"Ann","address":{"street":"Main St","zip":"x"}}""");
 
         var exception = Assert.Throws<PayloadException>(() => message.GetPayload(PayloadSerializers.Get<Customer>()));
 
         Assert.Equal("address.zip", exception.MemberPath);
+    }
+
+    [Fact]
+    public async Task InstanceConsumer_GenericHost_ReceivesPayload()
+    {
+        var bus = new EventBus();
+        var watcher = new GenericWatcher<string> { Tag = "first" };
+        using var subscription = bus.Subscribe(watcher);
+
+        await bus.EmitAsync(FromJson("e2e_generic", "[]", """{"action":"logout","user":null}"""));
+
+        var (tag, action) = Assert.Single(watcher.Seen);
+        Assert.Equal("first", tag);
+        Assert.Equal(new UserAction("logout", null), action);
+    }
+
+    [Fact]
+    public async Task InstanceConsumer_NestedPrivateMethod_BindsPositionalArgument()
+    {
+        var bus = new EventBus();
+        var watcher = new Outer.NestedWatcher();
+        using var subscription = bus.Subscribe(watcher);
+
+        await bus.EmitAsync("e2e_nested", "inner", 5L);
+        await bus.EmitAsync(EventMessage.FromJson("e2e_nested", "inner", default, null, true, "[7]"u8.ToArray(), ReadOnlyMemory<byte>.Empty));
+
+        Assert.Equal(105, watcher.Count);
+    }
+
+    [Fact]
+    public async Task InstanceConsumer_DisposedSubscription_StopsDelivery()
+    {
+        var bus = new EventBus();
+        var watcher = new GenericWatcher<int>();
+        var subscription = bus.Subscribe(watcher);
+
+        subscription.Dispose();
+        await bus.EmitAsync("e2e_generic", new UserAction("a", "b"));
+
+        Assert.Empty(watcher.Seen);
     }
 }

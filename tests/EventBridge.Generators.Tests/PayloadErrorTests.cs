@@ -100,7 +100,7 @@ public class PayloadErrorTests
     }
 
     [Fact]
-    public void Read_NamesInOtherCase_BindAndExactMatchWins()
+    public void Read_NameCase_ExactMatchWins()
     {
         var line = DifferentialTests.Read(PayloadSerializers.Get<Line>(), """{"SKU":"A","Quantity":2,"PRICE":3}""");
         var variants = DifferentialTests.Read(PayloadSerializers.Get<CaseVariants>(), """{"NAME":"upper","name":"lower"}""");
@@ -145,7 +145,7 @@ public class PayloadErrorTests
     }
 
     [Fact]
-    public void Read_TruncatedOrCorruptedJson_ThrowsOnlyPayloadException()
+    public void Read_CorruptedJson_ThrowsPayloadException()
     {
         var serializer = PayloadSerializers.Get<Country>();
         var valid = Encoding.UTF8.GetBytes(ValidCountry.Trim());
@@ -219,7 +219,7 @@ public class PayloadErrorTests
     }
 
     [Fact]
-    public async Task Consumer_ArgumentOfWrongType_ReportsSignalAndParameter()
+    public async Task Consumer_WrongArgumentType_NamesSignal()
     {
         var bus = new EventBus();
         using var registration = bus.AddGeneratedConsumers();

@@ -139,6 +139,7 @@ internal static class ConsumerEmitter
         string? receiver)
     {
         var arguments = new List<string>();
+        var isOnlyArgument = consumer.Parameters.Count(p => p.Source == ParameterSource.Argument) == 1 ? "true" : "false";
         for (var i = 0; i < consumer.Parameters.Count; i++)
         {
             var parameter = consumer.Parameters[i];
@@ -157,7 +158,7 @@ internal static class ConsumerEmitter
                 default:
                     var jsonName = JsonNaming.Convert(parameter.Name, settings.Naming);
                     var common = $"context, {Literal(parameter.Name)}, {Literal(jsonName)}, {Number(parameter.Position)}, " +
-                        $"{references[parameter.TypeFullName]}, {(parameter.AllowsNull ? "true" : "false")}";
+                        $"{references[parameter.TypeFullName]}, {(parameter.AllowsNull ? "true" : "false")}, {isOnlyArgument}";
                     writer.WriteLine(parameter.DefaultValue is null
                         ? $"var {local} = {ConsumerBinding}.GetRequiredArgument<{parameter.TypeFullName}>({common});"
                         : $"var {local} = {ConsumerBinding}.GetOptionalArgument<{parameter.TypeFullName}>({common}, {parameter.DefaultValue});");

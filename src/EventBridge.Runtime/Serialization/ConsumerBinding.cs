@@ -24,7 +24,8 @@ public static class ConsumerBinding
     }
 
     /// <summary>
-    /// Returns a parameter's value: the <c>kwargs</c> member named <paramref name="jsonName"/>, else the <c>args</c>
+    /// Returns a parameter's value: for a consumer's only data parameter, the emitted payload itself when it is a
+    /// <typeparamref name="T"/>; else the <c>kwargs</c> member named <paramref name="jsonName"/>; else the <c>args</c>
     /// element at <paramref name="position"/>.
     /// </summary>
     /// <param name="context">The event.</param>
@@ -33,6 +34,10 @@ public static class ConsumerBinding
     /// <param name="position">The position in <c>args</c>.</param>
     /// <param name="serializer">The serializer of the parameter's type.</param>
     /// <param name="allowsNull">Whether the parameter accepts <see langword="null"/>.</param>
+    /// <param name="isOnlyArgument">
+    /// Whether this is the consumer's only data parameter, so that <c>bus.Emit("signal", 5L)</c> reaches a consumer
+    /// that takes one <see cref="long"/>.
+    /// </param>
     /// <exception cref="PayloadException">The event has no such value, or it does not fit <typeparamref name="T"/>.</exception>
     public static T GetRequiredArgument<T>(
         in EventContext context,
@@ -40,9 +45,10 @@ public static class ConsumerBinding
         string jsonName,
         int position,
         PayloadSerializer<T> serializer,
-        bool allowsNull)
+        bool allowsNull,
+        bool isOnlyArgument)
     {
-        if (!TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, out var value))
+        if (!TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, isOnlyArgument, out var value))
         {
             throw PayloadJson.MissingArgument(context.Signal, parameterName, jsonName, position);
         }
@@ -62,8 +68,9 @@ public static class ConsumerBinding
         int position,
         PayloadSerializer<T> serializer,
         bool allowsNull,
+        bool isOnlyArgument,
         T defaultValue) =>
-        TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, out var value)
+        TryGetArgument(context, parameterName, jsonName, position, serializer, allowsNull, isOnlyArgument, out var value)
             ? value
             : defaultValue;
 
@@ -74,8 +81,14 @@ public static class ConsumerBinding
         int position,
         PayloadSerializer<T> serializer,
         bool allowsNull,
+        bool isOnlyArgument,
         out T value)
     {
+        if (isOnlyArgument && context.Message.TryGetPayload(out value) && (value is not null || allowsNull))
+        {
+            return true;
+        }
+
         try
         {
             if (!context.Message.TryGetArgument(jsonName, position, serializer, out value))

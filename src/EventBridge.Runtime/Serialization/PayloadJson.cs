@@ -272,6 +272,13 @@ public static class PayloadJson
     // Long values are cut in messages, because a message may end up in a log line.
     private const int MaxQuotedLength = 64;
 
-    private static string Shorten(string? text) =>
-        text is null ? "null" : text.Length <= MaxQuotedLength ? text : text[..MaxQuotedLength] + "...";
+    private static string Shorten(string? text)
+    {
+        if (text is null)
+        {
+            return "null";
+        }
+
+        return text.Length <= MaxQuotedLength ? text : text[..MaxQuotedLength] + "...";
+    }
 }

@@ -28,3 +28,28 @@ public sealed partial class CustomerWatcher
         return Task.CompletedTask;
     }
 }
+
+public sealed partial class GenericWatcher<TTag>
+{
+    public List<(TTag Tag, UserAction Action)> Seen { get; } = [];
+
+    public TTag? Tag { get; init; }
+
+    [Consumer("e2e_generic")]
+    public ValueTask OnAction(UserAction action)
+    {
+        Seen.Add((Tag!, action));
+        return default;
+    }
+}
+
+public static partial class Outer
+{
+    public sealed partial class NestedWatcher
+    {
+        public int Count { get; private set; }
+
+        [Consumer("e2e_nested", Namespace = "inner")]
+        private void OnPing(long sequence, EventContext context) => Count += context.IsRemote ? 100 : (int)sequence;
+    }
+}

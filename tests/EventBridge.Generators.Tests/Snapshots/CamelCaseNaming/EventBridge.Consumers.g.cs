@@ -25,8 +25,8 @@ namespace EventBridge
                     "Accounts.ProfileConsumers.OnRenamed",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "oldName", "oldName", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "newName", "newName", 1, global::EventBridge.Serialization.JsonValueSerializers.String, false);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "oldName", "oldName", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "newName", "newName", 1, global::EventBridge.Serialization.JsonValueSerializers.String, false, false);
                         global::Accounts.ProfileConsumers.OnRenamed(arg0!, arg1!);
                         return default;
                     }),

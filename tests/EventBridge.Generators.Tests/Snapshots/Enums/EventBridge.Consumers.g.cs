@@ -35,8 +35,8 @@ namespace EventBridge
                     "Access.GrantConsumers.OnRoleChanged",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Access.Role>(context, "role", "role", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Role, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<global::Access.Permission>(context, "permissions", "permissions", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Permission, false, (global::Access.Permission)((byte)1));
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Access.Role>(context, "role", "role", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Role, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<global::Access.Permission>(context, "permissions", "permissions", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Permission, false, false, (global::Access.Permission)((byte)1));
                         global::Access.GrantConsumers.OnRoleChanged(arg0!, arg1!);
                         return default;
                     }),

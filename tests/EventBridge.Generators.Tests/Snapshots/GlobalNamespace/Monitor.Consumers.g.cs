@@ -17,7 +17,7 @@ partial class Monitor : global::EventBridge.IConsumerHost
                 "Monitor.OnHealth",
                 context =>
                 {
-                    var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Health>(context, "health", "health", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Health, false);
+                    var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Health>(context, "health", "health", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Health, false, true);
                     this.OnHealth(arg0!);
                     return default;
                 }),

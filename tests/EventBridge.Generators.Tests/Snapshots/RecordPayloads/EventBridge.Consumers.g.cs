@@ -25,8 +25,8 @@ namespace EventBridge
                     "Shop.Orders.Audit.OnLogin",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "user", "user", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<int>(context, "attempts", "attempts", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false, 1);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "user", "user", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<int>(context, "attempts", "attempts", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false, false, 1);
                         return global::Shop.Orders.Audit.OnLogin(arg0!, arg1!, context.CancellationToken);
                     }),
                 new global::EventBridge.ConsumerDescriptor(

@@ -25,8 +25,8 @@ namespace EventBridge
                     "Commands.CommandConsumers.OnKeywords",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "class", "class", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "event", "event", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<string>(context, "class", "class", 0, global::EventBridge.Serialization.JsonValueSerializers.String, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "event", "event", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false, false);
                         global::Commands.CommandConsumers.OnKeywords(arg0!, arg1!);
                         return default;
                     }),
@@ -36,15 +36,15 @@ namespace EventBridge
                     "Commands.CommandConsumers.OnMove",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "x", "x", 0, global::EventBridge.Serialization.JsonValueSerializers.Int32, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "y", "y", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false);
-                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<string>(context, "label", "label", 2, global::EventBridge.Serialization.JsonValueSerializers.String, true, default!);
-                        var arg3 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<global::Commands.Mode>(context, "mode", "mode", 3, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Commands_Mode, false, (global::Commands.Mode)(1));
-                        var arg4 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<double>(context, "speed", "speed", 4, global::EventBridge.Serialization.JsonValueSerializers.Double, false, 1.5d);
-                        var arg5 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<bool>(context, "dryRun", "dry_run", 5, global::EventBridge.Serialization.JsonValueSerializers.Boolean, false, false);
-                        var arg6 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<char>(context, "marker", "marker", 6, global::EventBridge.Serialization.JsonValueSerializers.Char, false, '*');
-                        var arg7 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<decimal>(context, "budget", "budget", 7, global::EventBridge.Serialization.JsonValueSerializers.Decimal, false, 10.25m);
-                        var arg8 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<long?>(context, "limit", "limit", 8, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.long_Nullable, true, default!);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "x", "x", 0, global::EventBridge.Serialization.JsonValueSerializers.Int32, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<int>(context, "y", "y", 1, global::EventBridge.Serialization.JsonValueSerializers.Int32, false, false);
+                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<string>(context, "label", "label", 2, global::EventBridge.Serialization.JsonValueSerializers.String, true, false, default!);
+                        var arg3 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<global::Commands.Mode>(context, "mode", "mode", 3, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Commands_Mode, false, false, (global::Commands.Mode)(1));
+                        var arg4 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<double>(context, "speed", "speed", 4, global::EventBridge.Serialization.JsonValueSerializers.Double, false, false, 1.5d);
+                        var arg5 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<bool>(context, "dryRun", "dry_run", 5, global::EventBridge.Serialization.JsonValueSerializers.Boolean, false, false, false);
+                        var arg6 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<char>(context, "marker", "marker", 6, global::EventBridge.Serialization.JsonValueSerializers.Char, false, false, '*');
+                        var arg7 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<decimal>(context, "budget", "budget", 7, global::EventBridge.Serialization.JsonValueSerializers.Decimal, false, false, 10.25m);
+                        var arg8 = global::EventBridge.Serialization.ConsumerBinding.GetOptionalArgument<long?>(context, "limit", "limit", 8, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.long_Nullable, true, false, default!);
                         global::Commands.CommandConsumers.OnMove(arg0!, arg1!, arg2!, arg3!, arg4!, arg5!, arg6!, arg7!, arg8!);
                         return default;
                     }),
@@ -62,8 +62,8 @@ namespace EventBridge
                     "Commands.CommandConsumers.OnTag",
                     static context =>
                     {
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Collections.Generic.List<string>>(context, "tags", "tags", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.List_Of_string, false);
-                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Guid?>(context, "ref", "ref", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Guid_Nullable, true);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Collections.Generic.List<string>>(context, "tags", "tags", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.List_Of_string, false, false);
+                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Guid?>(context, "ref", "ref", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Guid_Nullable, true, false);
                         return new global::System.Threading.Tasks.ValueTask(global::Commands.CommandConsumers.OnTag(context, arg1!, arg2!, context.CancellationToken));
                     }),
                 new global::EventBridge.ConsumerDescriptor(
@@ -72,8 +72,8 @@ namespace EventBridge
                     "Commands.CommandConsumers.OnTag",
                     static context =>
                     {
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Collections.Generic.List<string>>(context, "tags", "tags", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.List_Of_string, false);
-                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Guid?>(context, "ref", "ref", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Guid_Nullable, true);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Collections.Generic.List<string>>(context, "tags", "tags", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.List_Of_string, false, false);
+                        var arg2 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::System.Guid?>(context, "ref", "ref", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Guid_Nullable, true, false);
                         return new global::System.Threading.Tasks.ValueTask(global::Commands.CommandConsumers.OnTag(context, arg1!, arg2!, context.CancellationToken));
                     }),
             });

@@ -20,8 +20,8 @@ namespace Geometry
                     "Geometry.Ruler.OnMeasure",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Geometry.Point>(context, "from", "from", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Point, false);
-                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Geometry.Point>(context, "to", "to", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Point, false);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Geometry.Point>(context, "from", "from", 0, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Point, false, false);
+                        var arg1 = global::EventBridge.Serialization.ConsumerBinding.GetRequiredArgument<global::Geometry.Point>(context, "to", "to", 1, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Point, false, false);
                         self.OnMeasure(arg0!, arg1!);
                         return default;
                     }),
