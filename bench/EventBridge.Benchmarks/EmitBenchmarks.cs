@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using EventBridge.Serialization;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,11 +27,11 @@ public class EmitBenchmarks
     public void Setup()
     {
         _oneConsumer = new EventBus();
-        _oneConsumer.AddConsumer(Consumer(_counter));
+        _oneConsumer.Subscribe(new OrderConsumer(_counter));
         _tenConsumers = new EventBus();
         for (var i = 0; i < 10; i++)
         {
-            _tenConsumers.AddConsumer(Consumer(_counter));
+            _tenConsumers.Subscribe(new OrderConsumer(_counter));
         }
 
         _direct = new OrderHandler(_counter);
@@ -58,17 +56,6 @@ public class EmitBenchmarks
 
     [Benchmark(Description = "Mediator.Publish, 10 handlers")]
     public ValueTask MediatorToTen() => _mediator.Publish(new OrderPlacedTenNotification(_payload));
-
-    /// <summary>A consumer written the way the generator writes one: read the payload, call the method.</summary>
-    private static ConsumerDescriptor Consumer(Counter counter)
-    {
-        var handler = new OrderHandler(counter);
-        return new ConsumerDescriptor("order_placed", null, "OrderHandler.Handle", context =>
-        {
-            handler.Handle(context.Message.GetPayload(OrderPlacedSerializer.Instance));
-            return default;
-        });
-    }
 }
 
 public sealed record OrderPlaced(int Quantity, string Currency);
@@ -76,6 +63,13 @@ public sealed record OrderPlaced(int Quantity, string Currency);
 public sealed class Counter
 {
     public long Total;
+}
+
+/// <summary>An instance consumer, wired by the EventBridge generator like any application's.</summary>
+public sealed partial class OrderConsumer(Counter counter)
+{
+    [Consumer("order_placed")]
+    public void OnOrderPlaced(OrderPlaced order) => counter.Total += order.Quantity;
 }
 
 public interface IOrderHandler
@@ -194,21 +188,4 @@ public sealed class TenHandler9(Counter counter) : INotificationHandler<OrderPla
         counter.Total += notification.Order.Quantity;
         return default;
     }
-}
-
-/// <summary>The JSON form of <see cref="OrderPlaced"/>; emits in one process never use it.</summary>
-internal sealed class OrderPlacedSerializer : PayloadSerializer<OrderPlaced>
-{
-    public static readonly OrderPlacedSerializer Instance = new();
-
-    public override void Write(Utf8JsonWriter writer, OrderPlaced value)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("quantity", value.Quantity);
-        writer.WriteString("currency", value.Currency);
-        writer.WriteEndObject();
-    }
-
-    public override OrderPlaced Read(ref Utf8JsonReader reader) =>
-        throw new NotSupportedException("The in-process benchmarks never read JSON.");
 }
