@@ -67,7 +67,7 @@ public sealed class AuthTests
         await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
         {
             AuthToken = SharedToken,
-            HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+            HandshakeTimeout = TimeSpan.FromSeconds(2),
         });
         await using var bob = await TestBridge.ConnectAsync(server, "bob", o => o with { AuthToken = SharedToken });
         using var atBob = new EventRecorder(bob.Bus, "chat");
