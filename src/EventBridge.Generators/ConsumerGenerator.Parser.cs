@@ -14,95 +14,68 @@ public sealed partial class ConsumerGenerator
     /// <summary>Turns symbols into the equatable models of <c>Model/</c>; never keeps a symbol.</summary>
     private static class Parser
     {
-        private const string EventContextName = "EventBridge.EventContext";
-        private const string CancellationTokenName = "System.Threading.CancellationToken";
         private const string TaskName = "System.Threading.Tasks.Task";
         private const string ValueTaskName = "System.Threading.Tasks.ValueTask";
 
         public static ConsumerParseResult ParseConsumer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+            if (context.TargetSymbol is not IMethodSymbol method
+                || context.TargetNode is not MethodDeclarationSyntax
+                || EventBridgeSymbols.Create(context.SemanticModel.Compilation) is not { } symbols)
             {
                 return ConsumerParseResult.Empty;
             }
 
-            // A method without a body is incomplete code that the compiler already reports.
-            if (syntax.Body is null && syntax.ExpressionBody is null && !method.IsAbstract && !method.IsExtern && !method.IsPartialDefinition)
+            // The rules are shared with the analyzers, which report every finding; the generator only leaves out a
+            // consumer that it cannot wire, so that it never emits code that does not compile or run.
+            var check = ConsumerRules.Check(method, symbols, cancellationToken);
+            var result = new ConsumerParseResult
             {
-                return ConsumerParseResult.Empty;
-            }
+                Payloads = check.Parameters
+                    .Select(parameter => parameter.Analysis)
+                    .Where(analysis => analysis is { IsSupported: true })
+                    .Select(analysis => analysis!)
+                    .ToEquatableArray(),
+            };
 
-            var displayName = method.ContainingType.ToDisplayString() + "." + method.Name;
-            var location = syntax.Identifier.GetLocation();
-            var diagnostics = new List<DiagnosticInfo>();
-            var signals = ParseSignals(context, displayName, diagnostics, cancellationToken);
-            if (signals.Count == 0)
-            {
-                return new ConsumerParseResult { Diagnostics = diagnostics.ToEquatableArray() };
-            }
-
-            CheckMethod(method, context.SemanticModel.Compilation, displayName, location, diagnostics);
             var returnKind = GetReturnKind(method.ReturnType);
-            if (returnKind is null && method.ReturnType.TypeKind != TypeKind.Error)
+            if (check.BlocksGeneration || returnKind is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnsupportedReturnType, location, displayName, method.ReturnType.ToDisplayString()));
+                return result;
             }
 
-            var analyzer = new PayloadTypeAnalyzer(context.SemanticModel.Compilation);
             var parameters = new List<ParameterModel>();
-            var payloads = new List<PayloadAnalysis>();
-            var unresolved = returnKind is null;
             var position = 0;
-            foreach (var parameter in method.Parameters)
+            foreach (var parameter in check.Parameters)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var parameterModel = ParseParameter(parameter, position, analyzer, displayName, diagnostics, payloads, ref unresolved, cancellationToken);
-                if (parameterModel is null)
-                {
-                    continue;
-                }
-
-                parameters.Add(parameterModel);
-                if (parameterModel.Source == ParameterSource.Argument)
+                var model = CreateParameter(parameter, position);
+                parameters.Add(model);
+                if (model.Source == ParameterSource.Argument)
                 {
                     position++;
                 }
             }
 
             // One parameter of an object type is the whole payload; anything else binds argument by argument.
-            var dataParameters = parameters.Where(p => p.Source == ParameterSource.Argument).ToList();
-            if (dataParameters.Count == 1
-                && payloads.FirstOrDefault(p => p.RootFullName == dataParameters[0].TypeFullName) is { IsSupported: true } payload
-                && payload.Shapes[0].Kind == PayloadKind.Object)
+            var dataParameters = check.Parameters.Where(parameter => parameter.Kind == ConsumerParameterKind.Data).ToList();
+            if (dataParameters.Count == 1 && dataParameters[0].Analysis!.Shapes[0].Kind == PayloadKind.Object)
             {
-                var index = parameters.IndexOf(dataParameters[0]);
-                parameters[index] = dataParameters[0] with { Source = ParameterSource.Payload };
-            }
-
-            var result = new ConsumerParseResult
-            {
-                Diagnostics = diagnostics.ToEquatableArray(),
-                Payloads = payloads.Where(p => p.IsSupported).ToEquatableArray(),
-            };
-
-            if (diagnostics.Count > 0 || unresolved)
-            {
-                return result;
+                var index = check.Parameters.IndexOf(dataParameters[0]);
+                parameters[index] = parameters[index] with { Source = ParameterSource.Payload };
             }
 
             return result with
             {
                 Consumer = new ConsumerModel
                 {
-                    DisplayName = displayName,
+                    DisplayName = ConsumerRules.GetDisplayName(method),
                     MethodName = EscapeIdentifier(method.Name),
                     IsStatic = method.IsStatic,
                     HostFullName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                     Host = CreateHost(method.ContainingType),
-                    Signals = signals.ToEquatableArray(),
+                    Signals = check.Signals.Select(signal => new SignalModel(signal.Name, signal.Namespace)).ToEquatableArray(),
                     Parameters = parameters.ToEquatableArray(),
-                    ReturnKind = returnKind!.Value,
+                    ReturnKind = returnKind.Value,
                 },
             };
         }
@@ -143,21 +116,9 @@ public sealed partial class ConsumerGenerator
                 return EmitSiteResult.Empty;
             }
 
+            // The analyzers report a payload that cannot be serialized; the generator just writes no serializer for it.
             var analysis = new PayloadTypeAnalyzer(context.SemanticModel.Compilation).Analyze(payloadType, cancellationToken);
-            if (analysis.IsSupported)
-            {
-                return new EmitSiteResult { Payload = analysis };
-            }
-
-            var diagnostics = analysis.Problems
-                .Where(problem => !problem.IsUnresolvedType)
-                .Select(problem => DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnserializableEmitPayload,
-                    context.Node.GetLocation(),
-                    PayloadTypeAnalyzer.GetDisplayName(payloadType),
-                    problem.MemberPath,
-                    problem.Reason));
-            return new EmitSiteResult { Diagnostics = diagnostics.ToEquatableArray() };
+            return analysis.IsSupported ? new EmitSiteResult { Payload = analysis } : EmitSiteResult.Empty;
         }
 
         public static GeneratorSettings ParseSettings(Compilation compilation, CancellationToken cancellationToken)
@@ -173,185 +134,27 @@ public sealed partial class ConsumerGenerator
                 hasRuntime);
         }
 
-        private static List<SignalModel> ParseSignals(
-            GeneratorAttributeSyntaxContext context,
-            string displayName,
-            List<DiagnosticInfo> diagnostics,
-            CancellationToken cancellationToken)
+        private static ParameterModel CreateParameter(ConsumerParameter parameter, int position)
         {
-            var signals = new List<SignalModel>();
-            foreach (var attribute in context.Attributes)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-
-                // An argument list that does not bind (such as "[Consumer(" while typing) is reported by the compiler.
-                if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
-                {
-                    continue;
-                }
-
-                var signal = attribute.ConstructorArguments[0].Value as string;
-                var attributeLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
-                var problem = SignalNames.Validate(signal);
-                if (problem is not null)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.InvalidSignal, attributeLocation, displayName, signal ?? "null", problem));
-                    continue;
-                }
-
-                string? signalNamespace = null;
-                foreach (var argument in attribute.NamedArguments)
-                {
-                    if (argument.Key == "Namespace")
-                    {
-                        signalNamespace = argument.Value.Value as string;
-                    }
-                }
-
-                signals.Add(new SignalModel(signal!, string.IsNullOrEmpty(signalNamespace) ? null : signalNamespace));
-            }
-
-            return signals;
-        }
-
-        private static void CheckMethod(
-            IMethodSymbol method,
-            Compilation compilation,
-            string displayName,
-            Location location,
-            List<DiagnosticInfo> diagnostics)
-        {
-            if (method.IsGenericMethod)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericConsumer, location, displayName));
-            }
-
-            var host = method.ContainingType;
-            if (method.IsStatic)
-            {
-                if (!compilation.IsSymbolAccessibleWithin(method, compilation.Assembly) || IsInFileLocalType(host))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InaccessibleStaticConsumer, location, displayName));
-                }
-
-                for (var type = host; type is not null; type = type.ContainingType)
-                {
-                    if (type.IsGenericType)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StaticConsumerInGenericType, location, displayName));
-                        break;
-                    }
-                }
-
-                return;
-            }
-
-            var unsupportedKind = host.TypeKind switch
-            {
-                _ when IsInFileLocalType(host) => "file-local, so a generated file cannot declare another part of it",
-                TypeKind.Interface => "an interface",
-                TypeKind.Struct when host.IsRefLikeType => "a ref struct",
-                TypeKind.Class or TypeKind.Struct => null,
-                _ => "not a class or struct",
-            };
-            if (unsupportedKind is not null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnsupportedHost, location, displayName, host.ToDisplayString(), unsupportedKind));
-                return;
-            }
-
-            for (var type = host; type is not null; type = type.ContainingType)
-            {
-                if (!IsPartial(type))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.HostNotPartial, location, displayName, type.ToDisplayString()));
-                    break;
-                }
-            }
-        }
-
-        private static bool IsInFileLocalType(INamedTypeSymbol? type)
-        {
-            for (; type is not null; type = type.ContainingType)
-            {
-                if (type.IsFileLocal)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsPartial(INamedTypeSymbol type) =>
-            type.DeclaringSyntaxReferences.Any(reference =>
-                reference.GetSyntax() is TypeDeclarationSyntax declaration
-                && declaration.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.PartialKeyword)));
-
-        private static ParameterModel? ParseParameter(
-            IParameterSymbol parameter,
-            int position,
-            PayloadTypeAnalyzer analyzer,
-            string displayName,
-            List<DiagnosticInfo> diagnostics,
-            List<PayloadAnalysis> payloads,
-            ref bool unresolved,
-            CancellationToken cancellationToken)
-        {
-            var location = parameter.Locations.FirstOrDefault();
-            if (parameter.RefKind is RefKind.Ref or RefKind.Out)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, location, displayName, parameter.Name));
-                return null;
-            }
-
-            var type = parameter.Type;
-            var typeName = type.ToDisplayString();
-            if (typeName == EventContextName)
-            {
-                return new ParameterModel { Name = parameter.Name, Source = ParameterSource.Context, TypeFullName = PayloadTypeAnalyzer.GetFullName(type) };
-            }
-
-            if (typeName == CancellationTokenName)
-            {
-                return new ParameterModel { Name = parameter.Name, Source = ParameterSource.CancellationToken, TypeFullName = PayloadTypeAnalyzer.GetFullName(type) };
-            }
-
-            var analysis = analyzer.Analyze(type, cancellationToken);
-            payloads.Add(analysis);
-            foreach (var problem in analysis.Problems)
-            {
-                if (problem.IsUnresolvedType)
-                {
-                    unresolved = true;
-                    continue;
-                }
-
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.UnserializablePayload,
-                    location,
-                    displayName,
-                    PayloadTypeAnalyzer.GetDisplayName(type),
-                    problem.MemberPath,
-                    problem.Reason));
-            }
-
+            var type = parameter.Symbol.Type;
             var fullName = PayloadTypeAnalyzer.GetFullName(type);
-            return new ParameterModel
+            return parameter.Kind switch
             {
-                Name = parameter.Name,
-                Source = ParameterSource.Argument,
-                TypeFullName = fullName,
-                Position = position,
-                DefaultValue = parameter.HasExplicitDefaultValue
-                    ? CSharpLiterals.Format(parameter.ExplicitDefaultValue, type, fullName) ?? "default!"
-                    : null,
-                AllowsNull = type.IsValueType
-                    ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
-                    : type.NullableAnnotation != NullableAnnotation.NotAnnotated,
+                ConsumerParameterKind.Context => new ParameterModel { Name = parameter.Symbol.Name, Source = ParameterSource.Context, TypeFullName = fullName },
+                ConsumerParameterKind.CancellationToken => new ParameterModel { Name = parameter.Symbol.Name, Source = ParameterSource.CancellationToken, TypeFullName = fullName },
+                _ => new ParameterModel
+                {
+                    Name = parameter.Symbol.Name,
+                    Source = ParameterSource.Argument,
+                    TypeFullName = fullName,
+                    Position = position,
+                    DefaultValue = parameter.Symbol.HasExplicitDefaultValue
+                        ? CSharpLiterals.Format(parameter.Symbol.ExplicitDefaultValue, type, fullName) ?? "default!"
+                        : null,
+                    AllowsNull = type.IsValueType
+                        ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+                        : type.NullableAnnotation != NullableAnnotation.NotAnnotated,
+                },
             };
         }
 

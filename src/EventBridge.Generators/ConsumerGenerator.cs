@@ -9,8 +9,9 @@ namespace EventBridge.Generators;
 
 /// <summary>Wires <c>[Consumer]</c> methods and writes JSON serializers for their payload types.</summary>
 /// <remarks>
-/// The pipeline keeps every step's output an equatable model. Diagnostics are registered apart from source
-/// output, so that a change that moves a consumer without changing it reports again but rewrites no file.
+/// The pipeline keeps every step's output an equatable model. The generator reports no diagnostics: the analyzers
+/// report every EventBridge rule, and the generator applies the same shared rules only to leave out what it cannot
+/// generate.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ConsumerGenerator : IIncrementalGenerator
@@ -45,16 +46,6 @@ public sealed partial class ConsumerGenerator : IIncrementalGenerator
         var emitSites = context.SyntaxProvider
             .CreateSyntaxProvider(Parser.IsEmitCandidate, Parser.ParseEmitSite)
             .WithTrackingName(TrackingNames.EmitSiteParse);
-
-        var consumerDiagnostics = consumerResults
-            .SelectMany(static (result, _) => result.Diagnostics)
-            .WithTrackingName(TrackingNames.ConsumerDiagnostics);
-        context.RegisterSourceOutput(consumerDiagnostics, static (output, diagnostic) => output.ReportDiagnostic(diagnostic.ToDiagnostic()));
-
-        var emitDiagnostics = emitSites
-            .SelectMany(static (result, _) => result.Diagnostics)
-            .WithTrackingName(TrackingNames.EmitSiteDiagnostics);
-        context.RegisterSourceOutput(emitDiagnostics, static (output, diagnostic) => output.ReportDiagnostic(diagnostic.ToDiagnostic()));
 
         var catalog = consumerResults
             .SelectMany(static (result, _) => result.Payloads)

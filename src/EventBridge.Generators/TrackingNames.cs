@@ -6,9 +6,7 @@ public static class TrackingNames
     public const string Settings = nameof(Settings);
     public const string ConsumerParse = nameof(ConsumerParse);
     public const string Consumers = nameof(Consumers);
-    public const string ConsumerDiagnostics = nameof(ConsumerDiagnostics);
     public const string EmitSiteParse = nameof(EmitSiteParse);
-    public const string EmitSiteDiagnostics = nameof(EmitSiteDiagnostics);
     public const string PayloadCatalog = nameof(PayloadCatalog);
     public const string SerializerFiles = nameof(SerializerFiles);
     public const string SerializerTable = nameof(SerializerTable);

@@ -108,8 +108,6 @@ internal sealed record ConsumerParseResult
 
     /// <summary>The shapes of the parameter types that carry data.</summary>
     public EquatableArray<PayloadAnalysis> Payloads { get; init; }
-
-    public EquatableArray<DiagnosticInfo> Diagnostics { get; init; }
 }
 
 /// <summary>The result of parsing one call that passes a typed payload to the bus.</summary>
@@ -118,6 +116,4 @@ internal sealed record EmitSiteResult
     public static readonly EmitSiteResult Empty = new();
 
     public PayloadAnalysis? Payload { get; init; }
-
-    public EquatableArray<DiagnosticInfo> Diagnostics { get; init; }
 }

@@ -103,19 +103,31 @@ internal sealed partial class PayloadTypeAnalyzer
         var problems = new List<PayloadProblem>();
         var lostMembers = new List<PayloadProblem>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Queue<(ITypeSymbol Type, string Path)>();
-        pending.Enqueue((root, GetPathRoot(root)));
+        var pending = new Queue<(ITypeSymbol Type, string Path, int Depth)>();
+        pending.Enqueue((root, GetPathRoot(root), 0));
         visited.Add(GetFullName(root));
 
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (type, path) = pending.Dequeue();
+            var (type, path, depth) = pending.Dequeue();
             var shape = Describe(type, path, problems, lostMembers, (child, childPath) =>
             {
-                if (visited.Add(GetFullName(child)))
+                // Each type is visited once, so only a graph that keeps producing new types, such as
+                // record Node<T>(T Value, Node<Node<T>>? Next), reaches this depth; without the limit the walk never ends.
+                if (depth >= MaxDepth)
                 {
-                    pending.Enqueue((child, childPath));
+                    problems.Add(new PayloadProblem
+                    {
+                        TypeName = GetDisplayName(child),
+                        MemberPath = childPath,
+                        Reason = "the type graph is nested more than " + MaxDepth + " levels deep, which happens when a generic "
+                            + "type contains itself with other type arguments; give the recursive member a fixed type",
+                    });
+                }
+                else if (visited.Add(GetFullName(child)))
+                {
+                    pending.Enqueue((child, childPath, depth + 1));
                 }
             });
 
@@ -329,6 +341,9 @@ internal sealed partial class PayloadTypeAnalyzer
 
         return null;
     }
+
+    /// <summary>The maximum nesting of members, elements and values that a payload type graph may have.</summary>
+    private const int MaxDepth = 64;
 
     private const string NotAccessible =
         "it is not accessible to generated code in this assembly; make it and its containing types public or internal";
