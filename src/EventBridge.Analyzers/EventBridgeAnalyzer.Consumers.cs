@@ -1,5 +1,6 @@
 using System.Linq;
 using EventBridge.CodeAnalysis;
+using EventBridge.CodeAnalysis.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using EventBridge.CodeAnalysis;
+using EventBridge.CodeAnalysis.Rules;
 using EventBridge.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;

@@ -20,7 +20,7 @@ public class AgreementTests
         DiagnosticDescriptors.UnserializablePayload.Id, DiagnosticDescriptors.HostNotPartial.Id, DiagnosticDescriptors.InvalidSignal.Id,
         DiagnosticDescriptors.UnsupportedReturnType.Id, DiagnosticDescriptors.UnsupportedParameter.Id, DiagnosticDescriptors.GenericConsumer.Id,
         DiagnosticDescriptors.InaccessibleStaticConsumer.Id, DiagnosticDescriptors.StaticConsumerInGenericType.Id, DiagnosticDescriptors.UnsupportedHost.Id,
-        DiagnosticDescriptors.SeveralPayloadParameters.Id, DiagnosticDescriptors.FileLocalHost.Id,
+        DiagnosticDescriptors.FileLocalHost.Id,
     ];
 
     public static TheoryData<string, string> Inputs()

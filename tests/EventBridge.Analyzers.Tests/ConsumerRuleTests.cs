@@ -252,7 +252,7 @@ public class ConsumerRuleTests
     }
 
     [Fact]
-    public async Task SeveralPayloadParameters_ReportsEachExtraParameter()
+    public async Task SeveralPayloadParameters_WarnsOnEachExtraParameter()
     {
         await AnalyzerAsync(
             Prelude + """
@@ -268,7 +268,7 @@ public class ConsumerRuleTests
             }
             """,
             Diagnostic(DiagnosticDescriptors.SeveralPayloadParameters).WithLocation(0)
-                .WithMessage("Consumer 'App.C.OnOk' is not wired, because parameters 'ok' and 'customer' are both payload objects and an event carries one payload; combine them into one type"));
+                .WithMessage("Consumer 'App.C.OnOk' has two payload object parameters, 'ok' and 'customer', so each binds from the kwargs member of its own name, and an event emitted with one payload object fills neither; combine them into one type"));
     }
 
     [Fact]

@@ -35,7 +35,6 @@ public static class RuleViolationCases
         { "EB1008", "private static consumer", "public static class C { [Consumer(\"x\")] private static void M(Ok ok) { } }" },
         { "EB1009", "static in generic type", "public static class C<T> { [Consumer(\"x\")] public static void M(Ok ok) { } }" },
         { "EB1010", "interface host", "public partial interface IHost { [Consumer(\"x\")] void M(Ok ok) { } }" },
-        { "EB1013", "two payload objects", "public sealed record Other(int A); public static class C { [Consumer(\"x\")] public static void M(Ok ok, Other other) { } }" },
         { "EB1014", "static consumer in file-local type", "file static class C { [Consumer(\"x\")] public static void M(Ok ok) { } }" },
         { "EB1014", "file-local host", "file partial class C { [Consumer(\"x\")] public void M(Ok ok) { } }" },
     };

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace EventBridge.CodeAnalysis;
+namespace EventBridge.CodeAnalysis.Rules;
 
 /// <summary>How a consumer parameter gets its value.</summary>
 internal enum ConsumerParameterKind
@@ -317,12 +317,14 @@ internal static class ConsumerRules
             }
         }
 
+        // Generated code binds such parameters by name from the kwargs object, which a Python client can send, so
+        // the consumer is still wired; the warning is about C# emitters, which send one payload object.
         for (var i = 1; i < payloadParameters.Count; i++)
         {
             check.Findings.Add(new Finding(
                 DiagnosticIds.SeveralPayloadParameters,
                 payloadParameters[i].Locations.FirstOrDefault(),
-                true,
+                false,
                 displayName,
                 payloadParameters[0].Name,
                 payloadParameters[i].Name));

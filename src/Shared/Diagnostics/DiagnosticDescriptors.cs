@@ -100,9 +100,9 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SeveralPayloadParameters = Create(
         DiagnosticIds.SeveralPayloadParameters,
         "Consumer has more than one payload parameter",
-        "Consumer '{0}' is not wired, because parameters '{1}' and '{2}' are both payload objects and an event carries one payload; combine them into one type",
+        "Consumer '{0}' has two payload object parameters, '{1}' and '{2}', so each binds from the kwargs member of its own name, and an event emitted with one payload object fills neither; combine them into one type",
         UsageCategory,
-        DiagnosticSeverity.Error);
+        DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor FileLocalHost = Create(
         DiagnosticIds.FileLocalHost,

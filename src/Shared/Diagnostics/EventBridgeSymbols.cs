@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace EventBridge.CodeAnalysis;
+namespace EventBridge.CodeAnalysis.Rules;
 
 /// <summary>
 /// The runtime types that the consumer and emit rules look for in one compilation, and the payload analyzer of that

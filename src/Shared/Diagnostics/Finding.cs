@@ -2,7 +2,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
-namespace EventBridge.CodeAnalysis;
+namespace EventBridge.CodeAnalysis.Rules;
 
 /// <summary>
 /// One broken rule found on a consumer or an emit call: the diagnostic id, where it applies, and the message

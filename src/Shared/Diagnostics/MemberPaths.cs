@@ -2,7 +2,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace EventBridge.CodeAnalysis;
+namespace EventBridge.CodeAnalysis.Rules;
 
 /// <summary>Finds the member that a <see cref="PayloadProblem.MemberPath"/> ends at.</summary>
 internal static class MemberPaths

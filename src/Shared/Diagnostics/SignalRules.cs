@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 
-namespace EventBridge.CodeAnalysis;
+namespace EventBridge.CodeAnalysis.Rules;
 
 /// <summary>The compile-time checks of the signal names in <c>[Consumer]</c> attributes and emit calls.</summary>
 internal static class SignalRules
