@@ -75,7 +75,7 @@ internal static class Verifier
         });
     }
 
-    // ReferenceAssemblies.Net.Net100 in the testing packages asks for a pack version that the package feed does not
+    // ReferenceAssemblies.Net.Net100 in the testing packages requests a pack version that the package feed does not
     // hold, so the tests start from an empty set and add Basic.Reference.Assemblies instead.
     private sealed class AnalyzerTest : CSharpAnalyzerTest<EventBridgeAnalyzer, DefaultVerifier>
     {
