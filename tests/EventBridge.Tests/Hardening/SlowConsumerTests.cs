@@ -27,7 +27,7 @@ public sealed class SlowConsumerTests
             publisher.Bus.Emit("blob", new ChatLine("publisher", i + text));
         }
 
-        var received = await atHealthy.WaitForCountAsync(100);
+        var received = await WaitForAllAsync(atHealthy, 100, server);
         Assert.Equal(100, received.Count);
         for (var i = 0; i < 100; i++)
         {
@@ -67,11 +67,26 @@ public sealed class SlowConsumerTests
             publisher.Bus.Emit("blob", new ChatLine("publisher", text));
         }
 
-        await atHealthy.WaitForCountAsync(40);
+        await WaitForAllAsync(atHealthy, 40, server);
         await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the stalled client is disconnected");
         Assert.Equal(1, server.SlowConsumerDisconnects);
         Assert.True(logs.Contains("WriteTimedOut"));
         Assert.Contains(logs.Texts("ClientDisconnected"), text => text.Contains("write timed out", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits for the healthy client's events, saying in the failure what the server counted.</summary>
+    private static async Task<IReadOnlyList<EventMessage>> WaitForAllAsync(EventRecorder recorder, int count, EventBridgeServer server)
+    {
+        try
+        {
+            return await recorder.WaitForCountAsync(count, TimeSpan.FromSeconds(50));
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException(
+                $"{exception.Message} Slow consumer disconnects: {server.SlowConsumerDisconnects}; clients: {server.ClientCount}.",
+                exception);
+        }
     }
 
     /// <summary>Connects, says hello, reads the welcome, then never reads again, with a tiny receive buffer.</summary>
