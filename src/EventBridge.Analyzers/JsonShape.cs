@@ -47,11 +47,11 @@ internal sealed class JsonShape
     public Dictionary<string, JsonMember> Members { get; } = new(System.StringComparer.Ordinal);
 
     /// <summary>Builds the shape of the root type of <paramref name="analysis"/>, which must be supported.</summary>
-    public static JsonShape FromAnalysis(PayloadAnalysis analysis, NamingPolicy naming)
+    public static JsonShape FromAnalysis(PayloadAnalysis analysis)
     {
         var shapes = analysis.Shapes.ToDictionary(shape => shape.FullName, System.StringComparer.Ordinal);
         var built = new Dictionary<string, JsonShape>(System.StringComparer.Ordinal);
-        return Build(analysis.RootFullName, shapes, built, naming);
+        return Build(analysis.RootFullName, shapes, built);
     }
 
     /// <summary>
@@ -60,13 +60,12 @@ internal sealed class JsonShape
     /// </summary>
     public static JsonShape FromParameters(
         string typeName,
-        IEnumerable<(string JsonName, PayloadAnalysis Analysis, bool IsRequired)> parameters,
-        NamingPolicy naming)
+        IEnumerable<(string JsonName, PayloadAnalysis Analysis, bool IsRequired)> parameters)
     {
         var shape = new JsonShape(JsonKind.Object, typeName);
         foreach (var (jsonName, analysis, isRequired) in parameters)
         {
-            shape.Members[jsonName] = new JsonMember(FromAnalysis(analysis, naming), isRequired);
+            shape.Members[jsonName] = new JsonMember(FromAnalysis(analysis), isRequired);
         }
 
         return shape;
@@ -215,8 +214,7 @@ internal sealed class JsonShape
     private static JsonShape Build(
         string fullName,
         Dictionary<string, TypeShape> shapes,
-        Dictionary<string, JsonShape> built,
-        NamingPolicy naming)
+        Dictionary<string, JsonShape> built)
     {
         if (built.TryGetValue(fullName, out var existing))
         {
@@ -230,7 +228,7 @@ internal sealed class JsonShape
 
         if (type.Kind == PayloadKind.Nullable)
         {
-            var inner = Build(type.ElementFullName!, shapes, built, naming);
+            var inner = Build(type.ElementFullName!, shapes, built);
             built[fullName] = inner;
             return inner;
         }
@@ -243,12 +241,12 @@ internal sealed class JsonShape
         {
             case PayloadKind.Collection:
             case PayloadKind.Dictionary:
-                shape.Element = Build(type.ElementFullName!, shapes, built, naming);
+                shape.Element = Build(type.ElementFullName!, shapes, built);
                 break;
             case PayloadKind.Object:
                 foreach (var member in type.Members)
                 {
-                    shape.Members[member.JsonName] = new JsonMember(Build(member.TypeFullName, shapes, built, naming), member.IsRequired);
+                    shape.Members[member.JsonName] = new JsonMember(Build(member.TypeFullName, shapes, built), member.IsRequired);
                 }
 
                 break;

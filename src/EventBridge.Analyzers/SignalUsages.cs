@@ -39,14 +39,13 @@ internal sealed class SignalUsages
             ? PayloadTypeAnalyzer.GetDisplayName(data[0].Symbol.Type)
             : "(" + string.Join(", ", data.Select(parameter => PayloadTypeAnalyzer.GetDisplayName(parameter.Symbol.Type) + " " + parameter.Symbol.Name)) + ")";
         var shape = single
-            ? JsonShape.FromAnalysis(data[0].Analysis!, _naming)
+            ? JsonShape.FromAnalysis(data[0].Analysis!)
             : JsonShape.FromParameters(
                 typeName,
                 data.Select(parameter => (
                     JsonNaming.Convert(parameter.Symbol.Name, _naming),
                     parameter.Analysis!,
-                    !parameter.Symbol.HasExplicitDefaultValue)),
-                _naming);
+                    !parameter.Symbol.HasExplicitDefaultValue)));
 
         foreach (var signal in check.Signals)
         {
@@ -63,7 +62,7 @@ internal sealed class SignalUsages
             string.IsNullOrEmpty(signalNamespace) ? null : signalNamespace,
             IsConsumer: false,
             typeName,
-            JsonShape.FromAnalysis(analysis, _naming),
+            JsonShape.FromAnalysis(analysis),
             location));
     }
 

@@ -134,6 +134,36 @@ public class AgreementTests
         }
     }
 
+    [Fact]
+    public async Task RecursiveType_IsSupportedByBoth()
+    {
+        const string Source = """
+            using System.Collections.Generic;
+            using EventBridge;
+
+            namespace App;
+
+            public sealed record Node(string Name, Node? Next, List<Node> Children);
+
+            public static class C
+            {
+                [Consumer("tree")]
+                public static void OnTree(Node node) { }
+            }
+            """;
+        var compilation = TestCompilation.Create(Source);
+        var driver = CSharpGeneratorDriver.Create([new ConsumerGenerator().AsSourceGenerator()], parseOptions: TestCompilation.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var diagnostics = await compilation
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new EventBridgeAnalyzer()))
+            .GetAllDiagnosticsAsync();
+
+        var generated = string.Join("\n", driver.GetRunResult().GeneratedTrees.Select(tree => tree.ToString()));
+        Assert.Contains("\"App.C.OnTree\"", generated, StringComparison.Ordinal);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Empty(diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
     /// <summary>
     /// Returns the C# snippets of a test file: string literals that contain a consumer or an emit call, each with the
     /// constant that the test puts in front of it (<c>Usings + "..."</c>) when there is one.
