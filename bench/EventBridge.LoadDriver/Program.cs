@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EventBridge.LoadDriver;
+using EventBridge.LoadDriver.Compare;
 
 // Drives publishers and subscribers through one EventBridge server on 127.0.0.1 and reports delivered events per
 // second, latency percentiles and CPU time per event, counting lost, duplicated and out-of-order events.
@@ -48,6 +49,7 @@ worker.SetAction(parse => ProcessRun.RunWorkerAsync(parse.GetValue(role)!, parse
 var root = new RootCommand("Load driver for the EventBridge TCP bridge.")
 {
     publishers, subscribers, events, rate, payloadBytes, port, processes, worker,
+    CompareCommands.CreateCompare(), CompareCommands.CreatePeerRun(),
 };
 root.SetAction(parse =>
 {

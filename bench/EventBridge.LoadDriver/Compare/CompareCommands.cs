@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace EventBridge.LoadDriver.Compare;
+
+/// <summary>The <c>compare</c> command, which bench/compare.sh calls, and the hidden <c>peer-run</c> command it starts per run.</summary>
+internal static class CompareCommands
+{
+    public static Command CreateCompare()
+    {
+        var eventBridge = new Option<string?>("--eventbridge") { Description = "PORT:PID of a running EventBridge server on 127.0.0.1." };
+        var nats = new Option<string?>("--nats") { Description = "PORT:PID of a running nats-server on 127.0.0.1." };
+        var redis = new Option<string?>("--redis") { Description = "PORT:PID of a running redis-server on 127.0.0.1." };
+        var quick = new Option<bool>("--quick") { Description = "Run the three scenarios behind the goals only, briefly: a smoke test of the harness." };
+        var runs = new Option<int?>("--runs") { Description = "Runs per scenario and system; default 3 with --quick, else 5." };
+        var seconds = new Option<double?>("--seconds") { Description = "Seconds of sending per run; default 1 with --quick, else 3." };
+        var quietWait = new Option<double?>("--quiet-wait")
+        {
+            Description = "The longest wait for a quiet machine before each run, in seconds; default 0 with --quick, else 180.",
+        };
+        var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
+        var commandLine = new Option<string>("--command-line") { Description = "The command to print beside the results.", DefaultValueFactory = _ => "bench/compare.sh" };
+        var command = new Command("compare", "Runs the same scenarios against EventBridge, NATS and Redis servers that are already running, and writes the results.")
+        {
+            eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine,
+        };
+        command.SetAction(parse =>
+        {
+            var systems = new List<SystemUnderTest>();
+            foreach (var (name, option) in new[] { ("eventbridge", eventBridge), ("nats", nats), ("redis", redis) })
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    var parts = value.Split(':');
+                    if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var port) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid))
+                    {
+                        throw new ArgumentException($"--{name} must be PORT:PID, not '{value}'.");
+                    }
+
+                    systems.Add(new SystemUnderTest(name, port, pid));
+                }
+            }
+
+            if (systems.Count == 0)
+            {
+                throw new ArgumentException("Name at least one server with --eventbridge, --nats or --redis.");
+            }
+
+            var isQuick = parse.GetValue(quick);
+            var options = new ComparisonOptions(
+                systems,
+                isQuick ? Scenario.Quick : Scenario.Full,
+                parse.GetValue(runs) ?? (isQuick ? 3 : 5),
+                parse.GetValue(seconds) ?? (isQuick ? 1 : 3),
+                TimeSpan.FromSeconds(parse.GetValue(quietWait) ?? (isQuick ? 0 : 180)),
+                QuietShare: 0.25,
+                DisturbedShare: 0.25,
+                Attempts: isQuick ? 1 : 2,
+                parse.GetValue(output)!,
+                parse.GetValue(commandLine)!);
+            return Comparison.RunAsync(options);
+        });
+        return command;
+    }
+
+    public static Command CreatePeerRun()
+    {
+        var system = new Option<string>("--system") { Required = true };
+        var port = new Option<int>("--port") { Required = true };
+        var serverPid = new Option<int>("--server-pid");
+        var publishers = new Option<int>("--publishers") { DefaultValueFactory = _ => 1 };
+        var subscribers = new Option<int>("--subscribers") { DefaultValueFactory = _ => 1 };
+        var payloadBytes = new Option<int>("--payload-bytes") { DefaultValueFactory = _ => 128 };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
+        var rate = new Option<double>("--rate") { Description = "Events per second over all publishers; 0 for saturation." };
+        var idle = new Option<int>("--idle-connections");
+        var command = new Command("peer-run", "Runs one measured run against one system; started by the compare command.")
+        {
+            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle,
+        };
+        command.Hidden = true;
+        command.SetAction(parse => PeerRun.RunAsync(new PeerRunOptions(
+            parse.GetValue(system)!,
+            parse.GetValue(port),
+            parse.GetValue(serverPid),
+            parse.GetValue(publishers),
+            parse.GetValue(subscribers),
+            parse.GetValue(payloadBytes),
+            parse.GetValue(seconds),
+            parse.GetValue(rate),
+            parse.GetValue(idle))));
+        return command;
+    }
+}

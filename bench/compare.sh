@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Compares EventBridge with nats-server and Redis pub/sub on this machine: installs the peers from Debian's packages
+# if missing, starts all three servers on free ports on 127.0.0.1, runs the same scenarios against each through the
+# load driver (bench/EventBridge.LoadDriver, command "compare"), and writes results.md, results.csv, runs.csv and
+# results.svg. Every process this script starts is stopped by its process id on exit.
+#
+# Usage: bash bench/compare.sh [--quick] [--aot] [--output DIR] [other options of the driver's compare command]
+#   --quick   three scenarios, 3 short runs each, no wait for a quiet machine: about a minute; a harness check only
+#   --aot     run the NativeAOT eventbridge binary (published by .ci/aot-smoke.sh into artifacts/aot)
+#   --output  the folder for the results; default docs/compare, or artifacts/compare-quick with --quick
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+original_args="$*"
+quick=0
+aot=0
+output=""
+driver_args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) quick=1; driver_args+=("--quick") ;;
+        --aot) aot=1 ;;
+        --output) output="$2"; shift ;;
+        *) driver_args+=("$1") ;;
+    esac
+    shift
+done
+if [[ -z "$output" ]]; then
+    if [[ $quick == 1 ]]; then output="artifacts/compare-quick"; else output="docs/compare"; fi
+fi
+
+work="$(mktemp -d)"
+pids=()
+
+cleanup() {
+    # Stop only the processes this script started, by their process ids; a process that ignores SIGTERM for 10 s is killed.
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "compare: $*" >&2
+    for log in "$work"/*.log; do [[ -f "$log" ]] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done
+    exit 1
+}
+
+# The peers: nats-server 2.9.10 and redis-server 7.0.15 on Debian 12.
+if ! command -v nats-server >/dev/null 2>&1 && [[ ! -x /usr/sbin/nats-server ]] || ! command -v redis-server >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server redis-server >/dev/null
+fi
+nats_server="$(command -v nats-server || echo /usr/sbin/nats-server)"
+redis_server="$(command -v redis-server)"
+
+# The connected-clients scenarios open up to 10,000 connections from one process.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+dotnet build bench/EventBridge.LoadDriver -c Release --nologo -v quiet
+if [[ $aot == 1 ]]; then
+    bash .ci/aot-smoke.sh artifacts/aot
+    server_cmd=(artifacts/aot/eventbridge)
+else
+    dotnet build src/EventBridge.Server -c Release --nologo -v quiet
+    server_cmd=(dotnet src/EventBridge.Server/bin/Release/net10.0/eventbridge.dll)
+fi
+
+# Picks a port that nothing listens on; the servers bind it a moment later.
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+
+wait_for_port() {
+    local name="$1" port="$2" pid="$3"
+    for _ in $(seq 300); do
+        kill -0 "$pid" 2>/dev/null || fail "$name exited before listening on port $port"
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return; fi
+        sleep 0.1
+    done
+    fail "$name did not listen on port $port within 30 s"
+}
+
+eb_port="$(free_port)"
+"${server_cmd[@]}" serve --host 127.0.0.1 --port "$eb_port" --log-level Warning >"$work/eventbridge.log" 2>&1 &
+eb_pid=$!
+pids+=("$eb_pid")
+
+nats_port="$(free_port)"
+"$nats_server" -a 127.0.0.1 -p "$nats_port" >"$work/nats.log" 2>&1 &
+nats_pid=$!
+pids+=("$nats_pid")
+
+redis_port="$(free_port)"
+"$redis_server" --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --maxclients 20000 \
+    --daemonize no >"$work/redis.log" 2>&1 &
+redis_pid=$!
+pids+=("$redis_pid")
+
+wait_for_port eventbridge "$eb_port" "$eb_pid"
+wait_for_port nats-server "$nats_port" "$nats_pid"
+wait_for_port redis-server "$redis_port" "$redis_pid"
+echo "eventbridge pid $eb_pid port $eb_port; nats-server $("$nats_server" --version 2>&1 | head -1) pid $nats_pid port $nats_port;" \
+    "$("$redis_server" --version | cut -d' ' -f1-3) pid $redis_pid port $redis_port"
+
+status=0
+dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare \
+    --eventbridge "$eb_port:$eb_pid" --nats "$nats_port:$nats_pid" --redis "$redis_port:$redis_pid" \
+    --output "$output" --command-line "bash bench/compare.sh${original_args:+ $original_args}" "${driver_args[@]}" || status=$?
+for pid in "$eb_pid" "$nats_pid" "$redis_pid"; do
+    kill -0 "$pid" 2>/dev/null || fail "a server (pid $pid) exited during the comparison"
+done
+exit "$status"
