@@ -52,6 +52,7 @@ internal static class CompareCommands
                 isQuick ? Scenario.Quick : Scenario.Full,
                 parse.GetValue(runs) ?? (isQuick ? 3 : 5),
                 parse.GetValue(seconds) ?? (isQuick ? 1 : 3),
+                isQuick ? 0.5 : 1.5,
                 TimeSpan.FromSeconds(parse.GetValue(quietWait) ?? (isQuick ? 0 : 180)),
                 QuietShare: 0.25,
                 DisturbedShare: 0.25,
@@ -74,9 +75,10 @@ internal static class CompareCommands
         var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var rate = new Option<double>("--rate") { Description = "Events per second over all publishers; 0 for saturation." };
         var idle = new Option<int>("--idle-connections");
+        var warmup = new Option<double>("--warmup-seconds") { DefaultValueFactory = _ => 1 };
         var command = new Command("peer-run", "Runs one measured run against one system; started by the compare command.")
         {
-            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle,
+            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup,
         };
         command.Hidden = true;
         command.SetAction(parse => PeerRun.RunAsync(new PeerRunOptions(
@@ -88,7 +90,8 @@ internal static class CompareCommands
             parse.GetValue(payloadBytes),
             parse.GetValue(seconds),
             parse.GetValue(rate),
-            parse.GetValue(idle))));
+            parse.GetValue(idle),
+            parse.GetValue(warmup))));
         return command;
     }
 }

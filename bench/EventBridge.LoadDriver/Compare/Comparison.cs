@@ -11,6 +11,7 @@ internal sealed record SystemUnderTest(string Name, int Port, int Pid);
 /// <param name="Scenarios">The scenarios; latency scenarios run after the throughput scenario of the same shape.</param>
 /// <param name="Runs">Runs per scenario and system.</param>
 /// <param name="Seconds">How long publishers send in each run.</param>
+/// <param name="WarmupSeconds">How long publishers send unmeasured events before each run.</param>
 /// <param name="QuietWait">The longest wait for a quiet machine before each run.</param>
 /// <param name="QuietShare">The machine-wide busy share (0 to 1) under which the machine counts as quiet.</param>
 /// <param name="DisturbedShare">The share of the machine used by other processes during a run above which it is repeated.</param>
@@ -22,6 +23,7 @@ internal sealed record ComparisonOptions(
     IReadOnlyList<Scenario> Scenarios,
     int Runs,
     double Seconds,
+    double WarmupSeconds,
     TimeSpan QuietWait,
     double QuietShare,
     double DisturbedShare,
@@ -145,6 +147,7 @@ internal static class Comparison
             "--seconds", Text(options.Seconds),
             "--rate", Text(rate),
             "--idle-connections", Text(scenario.IdleConnections),
+            "--warmup-seconds", Text(options.WarmupSeconds),
         })
         {
             start.ArgumentList.Add(argument);

@@ -14,6 +14,7 @@ namespace EventBridge.LoadDriver.Compare;
 /// <param name="Seconds">How long publishers send.</param>
 /// <param name="Rate">Events per second over all publishers, sent open loop; 0 sends as fast as flow control allows.</param>
 /// <param name="IdleConnections">Extra connections that only complete the handshake and read.</param>
+/// <param name="WarmupSeconds">How long publishers send unmeasured events first, so that JIT tiering settles.</param>
 internal sealed record PeerRunOptions(
     string System,
     int Port,
@@ -23,7 +24,8 @@ internal sealed record PeerRunOptions(
     int PayloadBytes,
     double Seconds,
     double Rate,
-    int IdleConnections);
+    int IdleConnections,
+    double WarmupSeconds);
 
 /// <summary>
 /// One measured run, in a process of its own: connects the clients, warms up, lets every publisher send for a fixed
@@ -31,8 +33,8 @@ internal sealed record PeerRunOptions(
 /// </summary>
 internal static class PeerRun
 {
-    /// <summary>Warm-up events per publisher, sent before measuring so that JIT compilation and connection setup are done.</summary>
-    private const int WarmupEvents = 3000;
+    /// <summary>The fewest warm-up events per publisher, whatever the warm-up time.</summary>
+    private const int MinWarmupEvents = 3000;
 
     private static readonly TimeSpan s_deliveryTimeout = TimeSpan.FromSeconds(5);
 
@@ -62,7 +64,7 @@ internal static class PeerRun
             // Flow control shared by all three systems: a publisher pauses while its slowest subscriber lags this many
             // events behind, about 2 MiB of payload, which stays under Redis's default pub/sub output buffer limit.
             var window = Math.Clamp((2 << 20) / Math.Max(1, options.PayloadBytes), 256, 16_384);
-            await WarmUpAsync(publishers, tallies, window);
+            await WarmUpAsync(publishers, tallies, window, options.WarmupSeconds);
 
             var process = System.Diagnostics.Process.GetCurrentProcess();
             var clientCpuBefore = process.TotalProcessorTime.TotalSeconds;
@@ -144,24 +146,31 @@ internal static class PeerRun
         }
     }
 
-    private static async Task WarmUpAsync(List<IPeerPublisher> publishers, List<StampedTally> tallies, int window)
+    /// <summary>
+    /// Sends unmeasured events as fast as flow control allows for at least <paramref name="seconds"/>: the .NET clients
+    /// (and an EventBridge server that just started) move their hot methods to optimized code meanwhile.
+    /// </summary>
+    private static async Task WarmUpAsync(List<IPeerPublisher> publishers, List<StampedTally> tallies, int window, double seconds)
     {
+        var endAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var sent = new long[publishers.Count];
         var sends = publishers.Select((publisher, index) => Task.Run(async () =>
         {
-            for (var seq = 0; seq < WarmupEvents; seq++)
+            for (var seq = 0L; seq < MinWarmupEvents || Stopwatch.GetTimestamp() < endAt; seq++)
             {
-                while (seq - tallies.Min(t => t.WarmupReceived) / publishers.Count >= window)
+                while (seq * publishers.Count - tallies.Min(t => t.WarmupReceived) >= (long)window * publishers.Count)
                 {
                     await Task.Delay(1);
                 }
 
                 var now = Stopwatch.GetTimestamp();
                 await publisher.PublishAsync(StampedTally.WarmupPublisherBase + index, seq, now, now);
+                sent[index] = seq + 1;
             }
         }));
         await Task.WhenAll(sends);
         var deadline = Stopwatch.GetTimestamp() + (long)(s_deliveryTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (tallies.Any(t => t.WarmupReceived < (long)WarmupEvents * publishers.Count) && Stopwatch.GetTimestamp() < deadline)
+        while (tallies.Any(t => t.WarmupReceived < sent.Sum()) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(5);
         }
