@@ -69,7 +69,12 @@ public sealed partial class ChatUser : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _received);
-        _display($"{message.User}: {message.Text}");
+
+        // The server stamps each relayed event with the name its sender announced; the payload's user field is
+        // whatever the sender wrote, so it is shown only when it matches.
+        var sender = context.Source?.Name ?? message.User;
+        var label = string.Equals(sender, message.User, StringComparison.Ordinal) ? sender : $"{sender} (as '{message.User}')";
+        _display($"{label}: {message.Text}");
     }
 
     [Consumer(JoinSignal)]

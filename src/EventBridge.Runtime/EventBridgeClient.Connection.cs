@@ -8,6 +8,9 @@ namespace EventBridge;
 /// <summary>The connection half of the client: connecting, reading, writing the outbox, pinging and reconnecting.</summary>
 public sealed partial class EventBridgeClient
 {
+    /// <summary>The bytes a server may add to a relayed frame: the <c>source</c> member, at most about 2 KiB.</summary>
+    private const int RelayedSourceAllowance = 4 * 1024;
+
     /// <summary>Connects, sends hello, waits for the welcome, then starts writing the outbox.</summary>
     private async Task<Session> OpenSessionAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +35,9 @@ public sealed partial class EventBridgeClient
         }
 
         // Only control frames go through the connection's queue; events are written from the outbox.
-        var session = new Session(new FrameConnection(socket, _options.MaxFrameBytes, maxPendingBytes: 0));
+        // Received frames may exceed the sender's limit by the source member that the server adds when it relays them
+        // (a client name of at most 256 characters and an address), so the read limit has room for it.
+        var session = new Session(new FrameConnection(socket, _options.MaxFrameBytes + RelayedSourceAllowance, maxPendingBytes: 0));
         session.Connection.Start();
         session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
         session.Connection.Send(
@@ -241,8 +246,12 @@ public sealed partial class EventBridgeClient
 
     private void DeliverRemote(Frame frame, byte[] bytes)
     {
-        var id = frame.Id is null ? default : EventId.Parse(frame.Id);
-        if (!_seenIds.TryAdd(id))
+        // An empty id is treated like a missing one, so the event gets a fresh id instead of failing to parse.
+        var id = string.IsNullOrEmpty(frame.Id) ? default : EventId.Parse(frame.Id);
+
+        // Ids are unique per sender only (clients in other languages may count from 1), so they are remembered
+        // together with the sender's name.
+        if (!_seenIds.TryAdd(frame.SourceName, id))
         {
             Log.DuplicateDropped(_logger, frame.Signal!, id);
             return;

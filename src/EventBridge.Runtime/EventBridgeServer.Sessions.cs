@@ -198,8 +198,11 @@ public sealed partial class EventBridgeServer
             return;
         }
 
-        var id = frame.Id is null ? default : EventId.Parse(frame.Id);
-        if (!_seenIds.TryAdd(id))
+        // An empty id is treated like a missing one, so the event gets a fresh id instead of failing to parse.
+        var id = string.IsNullOrEmpty(frame.Id) ? default : EventId.Parse(frame.Id);
+        // Ids are remembered per sender name, so one client cannot suppress another client's events by sending
+        // their ids first.
+        if (!_seenIds.TryAdd(session.Origin.Name, id))
         {
             Log.DuplicateDropped(_logger, frame.Signal!, id, session.Origin.Name);
             return;
@@ -352,8 +355,11 @@ public sealed partial class EventBridgeServer
             Log.FrameRejected(_logger, session.Id, session.Origin.Name, code, message, count);
         }
 
-        session.Connection.Send((code, message, seq), static (buffer, error) =>
-            FrameWriter.WriteError(buffer, error.code, error.message, error.seq));
+        // Error frames count against the client's queue limit like events do: a client that floods the server with
+        // bad frames and never reads the errors is disconnected as a slow consumer instead of growing memory.
+        var buffer = new ArrayBufferWriter<byte>(256);
+        FrameWriter.WriteError(buffer, code, message, seq);
+        SendEvent(session, buffer.WrittenSpan.ToArray());
     }
 
     private sealed class ClientSession

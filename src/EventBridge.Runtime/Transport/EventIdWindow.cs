@@ -7,8 +7,8 @@ namespace EventBridge.Transport;
 /// </summary>
 internal sealed class EventIdWindow
 {
-    private readonly HashSet<EventId> _ids;
-    private readonly EventId[] _ring;
+    private readonly HashSet<(string? Scope, EventId Id)> _ids;
+    private readonly (string? Scope, EventId Id)[] _ring;
     private readonly Lock _gate = new();
     private int _next;
 
@@ -16,12 +16,18 @@ internal sealed class EventIdWindow
     public EventIdWindow(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _ids = new HashSet<EventId>(capacity);
-        _ring = new EventId[capacity];
+        _ids = new HashSet<(string? Scope, EventId Id)>(capacity);
+        _ring = new (string? Scope, EventId Id)[capacity];
     }
 
     /// <summary>Records <paramref name="id"/>; returns <see langword="false"/> when it is already in the window.</summary>
-    public bool TryAdd(EventId id)
+    public bool TryAdd(EventId id) => TryAdd(null, id);
+
+    /// <summary>
+    /// Records <paramref name="id"/> within <paramref name="scope"/> (for example a sender's name), so equal ids in
+    /// different scopes are distinct; returns <see langword="false"/> when the pair is already in the window.
+    /// </summary>
+    public bool TryAdd(string? scope, EventId id)
     {
         if (_ring.Length == 0 || id.IsEmpty)
         {
@@ -30,18 +36,18 @@ internal sealed class EventIdWindow
 
         lock (_gate)
         {
-            if (!_ids.Add(id))
+            if (!_ids.Add((scope, id)))
             {
                 return false;
             }
 
             var evicted = _ring[_next];
-            if (!evicted.IsEmpty)
+            if (!evicted.Id.IsEmpty)
             {
                 _ids.Remove(evicted);
             }
 
-            _ring[_next] = id;
+            _ring[_next] = (scope, id);
             _next = (_next + 1) % _ring.Length;
             return true;
         }
