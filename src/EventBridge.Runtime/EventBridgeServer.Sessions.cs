@@ -15,6 +15,15 @@ public sealed partial class EventBridgeServer
     /// </summary>
     private const int RejectionsLoggedInFull = 10;
 
+    private readonly Lock _sessionListGate = new();
+
+    /// <summary>
+    /// A copy of the open sessions that the relay iterates: <c>ConcurrentDictionary.Values</c> would lock every bucket
+    /// and copy the values for each relayed event. Replaced whole, under <see cref="_sessionListGate"/>, on every
+    /// connect and disconnect.
+    /// </summary>
+    private ClientSession[] _sessionList = [];
+
     private async Task RunSessionAsync(ClientSession session)
     {
         var connection = session.Connection;
@@ -47,6 +56,7 @@ public sealed partial class EventBridgeServer
         finally
         {
             _sessions.TryRemove(session.Id, out _);
+            PublishSessionList();
             await connection.DisposeAsync().ConfigureAwait(false);
             if (connection.WriteTimedOut)
             {
@@ -235,7 +245,7 @@ public sealed partial class EventBridgeServer
         {
             // Emitted on the server's own bus: every client receives it.
             var frame = Serialize(message, _serverOrigin);
-            foreach (var session in _sessions.Values)
+            foreach (var session in Volatile.Read(ref _sessionList))
             {
                 if (MayReceive(session, message))
                 {
@@ -260,7 +270,7 @@ public sealed partial class EventBridgeServer
             relayed = Serialize(message, origin);
         }
 
-        foreach (var session in _sessions.Values)
+        foreach (var session in Volatile.Read(ref _sessionList))
         {
             if (!ReferenceEquals(session.Origin, origin) && MayReceive(session, message))
             {
@@ -305,6 +315,14 @@ public sealed partial class EventBridgeServer
         session.Connection.Send((code, reason), static (buffer, error) =>
             FrameWriter.WriteError(buffer, error.code, error.reason));
         _ = session.Connection.CloseAsync(TimeSpan.FromSeconds(1));
+    }
+
+    private void PublishSessionList()
+    {
+        lock (_sessionListGate)
+        {
+            Volatile.Write(ref _sessionList, [.. _sessions.Values]);
+        }
     }
 
     private void SendEvent(ClientSession session, byte[] frame)

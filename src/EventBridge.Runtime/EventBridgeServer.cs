@@ -258,6 +258,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
                 socket, _options.MaxFrameBytes, _options.MaxPendingBytesPerClient, _options.WriteTimeout);
             var session = new ClientSession(id, connection);
             _sessions[id] = session;
+            PublishSessionList();
             session.Run = Task.Run(() => RunSessionAsync(session));
         }
     }
