@@ -76,13 +76,18 @@ public sealed partial class EventBridgeServer
 
     private ValueTask HandleFrame(ClientSession session, ReadOnlySequence<byte> line)
     {
-        // The array is the relay buffer too: relayed frames reuse these bytes instead of re-encoding the payload.
         Interlocked.Exchange(ref session.LastReceived, Environment.TickCount64);
-        var bytes = line.ToArray();
+
+        // The line is copied once, behind room for the session's source prefix, so that an event frame is relayed
+        // from this same array: the prefix, then the original members, without re-encoding the payload.
+        var prefix = session.RelayPrefix;
+        var bytes = new byte[prefix.Length + line.Length + 1];
+        var original = bytes.AsSpan(prefix.Length, (int)line.Length);
+        line.CopyTo(original);
         Frame frame;
         try
         {
-            frame = Frame.Parse(bytes, _options.MaxJsonDepth);
+            frame = Frame.Parse(original, _options.MaxJsonDepth);
         }
         catch (ProtocolException exception)
         {
@@ -100,7 +105,7 @@ public sealed partial class EventBridgeServer
         {
             case FrameKind.Event:
                 Announce(session);
-                RelayFromClient(session, frame, bytes);
+                RelayFromClient(session, frame, bytes, prefix);
                 if (frame.Seq is { } seq)
                 {
                     session.PendingAck = Math.Max(session.PendingAck, seq);
@@ -188,7 +193,11 @@ public sealed partial class EventBridgeServer
         Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientConnected, session.Origin));
     }
 
-    private void RelayFromClient(ClientSession session, Frame frame, byte[] bytes)
+    /// <param name="session">The sending client's session.</param>
+    /// <param name="frame">The parsed frame.</param>
+    /// <param name="bytes">The frame, starting at the length of <paramref name="prefix"/>, with one spare byte at the end.</param>
+    /// <param name="prefix">The session's relay prefix, for which <paramref name="bytes"/> has room in front.</param>
+    private void RelayFromClient(ClientSession session, Frame frame, byte[] bytes, byte[] prefix)
     {
         var problem = SignalNames.Validate(frame.Signal);
         if (problem is not null)
@@ -218,20 +227,41 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        var original = bytes.AsMemory(prefix.Length, bytes.Length - prefix.Length - 1);
         var message = new JsonEventMessage(
             frame.Signal!,
             frame.Namespace,
             id,
             session.Origin,
             isRemote: true,
-            bytes.AsMemory(frame.Args),
-            bytes.AsMemory(frame.Kwargs))
+            original[frame.Args],
+            original[frame.Kwargs])
         {
             // A frame that claims its own source, or lacks the id that every relayed event carries, gets a new
             // envelope; the payload bytes are still copied as they are.
-            RelayFrame = frame.HasSource || frame.Id is null ? null : bytes,
+            RelayFrame = frame.HasSource || frame.Id is null ? null : CompleteRelayFrame(bytes, prefix),
         };
         Bus.Emit(message);
+    }
+
+    /// <summary>
+    /// Turns <paramref name="bytes"/> (prefix room, frame, one spare byte) into the relayed frame: the source prefix,
+    /// a comma in place of the frame's opening brace, the frame's members and a newline. Returns
+    /// <see langword="null"/> when the frame does not start with its brace (leading whitespace); such a frame gets a
+    /// new envelope instead.
+    /// </summary>
+    private static byte[]? CompleteRelayFrame(byte[] bytes, byte[] prefix)
+    {
+        if (bytes[prefix.Length] != (byte)'{')
+        {
+            return null;
+        }
+
+        // An event frame always has a "signal" member, so a member follows the brace and the comma is valid.
+        prefix.CopyTo(bytes, 0);
+        bytes[prefix.Length] = (byte)',';
+        bytes[^1] = (byte)'\n';
+        return bytes;
     }
 
     private void OnBusEvent(EventMessage message)
@@ -258,11 +288,10 @@ public sealed partial class EventBridgeServer
 
         var origin = message.Source;
         byte[] relayed;
-        if (message is JsonEventMessage { RelayFrame: { } original } && origin is not null)
+        if (message is JsonEventMessage { RelayFrame: { } complete } && origin is not null)
         {
-            var buffer = new ArrayBufferWriter<byte>(original.Length + 96);
-            FrameWriter.WriteRelayed(buffer, original, origin);
-            relayed = buffer.WrittenSpan.ToArray();
+            // Built by RelayFromClient from the sender's source prefix and the received bytes.
+            relayed = complete;
         }
         else
         {
@@ -389,6 +418,8 @@ public sealed partial class EventBridgeServer
         /// <summary>When the last frame arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
         public long LastReceived = Environment.TickCount64;
 
+        private EventOrigin _origin = null!;
+
         public ClientSession(long id, FrameConnection connection)
         {
             Id = id;
@@ -406,7 +437,21 @@ public sealed partial class EventBridgeServer
         public Task? Run { get; set; }
 
         /// <summary>The client's identity; replaced once, when the hello frame names the client.</summary>
-        public EventOrigin Origin { get; set; }
+        public EventOrigin Origin
+        {
+            get => _origin;
+            set
+            {
+                _origin = value;
+                RelayPrefix = FrameWriter.CreateRelayPrefix(value);
+            }
+        }
+
+        /// <summary>
+        /// The start of every frame relayed from this client: an opening brace and the <c>source</c> member, without
+        /// the comma that follows it. Read and replaced only by the session's read loop.
+        /// </summary>
+        public byte[] RelayPrefix { get; private set; } = [];
 
         /// <summary>Whether the server has reported the client as connected; set by its hello or first event.</summary>
         public bool Announced { get; set; }

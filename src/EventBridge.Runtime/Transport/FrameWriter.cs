@@ -58,29 +58,19 @@ internal static class FrameWriter
     }
 
     /// <summary>
-    /// Writes an event frame that reuses the original bytes of a received frame and adds <paramref name="source"/>
-    /// in front of its members, so the payload is forwarded without being parsed or re-encoded.
+    /// Creates the start of a relayed event frame: <c>{"source":{...}</c> with <paramref name="source"/>, to be
+    /// followed by a comma and the members of the frame as received, so the payload is forwarded without being
+    /// parsed or re-encoded.
     /// </summary>
-    /// <param name="output">The destination.</param>
-    /// <param name="original">A frame without a <c>source</c> member, starting with <c>{</c>.</param>
-    /// <param name="source">The origin to add.</param>
-    public static void WriteRelayed(IBufferWriter<byte> output, ReadOnlySpan<byte> original, EventOrigin source)
+    public static byte[] CreateRelayPrefix(EventOrigin source)
     {
+        var output = new ArrayBufferWriter<byte>(64);
         Write(output, "{\"source\":"u8);
         var writer = Rent(output);
         WriteSourceObject(writer, source);
         writer.Flush();
         writer.Reset();
-
-        var rest = original[1..];
-        var members = rest.TrimStart(" \t\r\n"u8);
-        if (members.Length > 0 && members[0] != (byte)'}')
-        {
-            Write(output, ","u8);
-        }
-
-        Write(output, rest);
-        Write(output, "\n"u8);
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>Writes a control frame with a <c>type</c> and string members.</summary>
