@@ -61,7 +61,10 @@ internal sealed class FrameConnection : IAsyncDisposable
         _socket.NoDelay = true;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true));
+        // Zero-byte reads wait for data without holding a read buffer, so an idle connection costs no 16 KiB buffer.
+        _reader = PipeReader.Create(
+            _stream,
+            new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true, useZeroByteReads: true));
 
         // The byte count in Send bounds this channel, so the channel itself needs no capacity.
         _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
