@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Packs the EventBridge NuGet package and uses it the way an application would: a new console project outside the
-# repository adds the package from a local folder feed, declares a consumer, emits events locally and through a
-# server, builds (the generator in the package runs) and runs. A second build with a payload that cannot be
-# serialized must fail with an EventBridge diagnostic (EBxxxx) from the package's generator or analyzers.
+# Packs the EventBridge NuGet package and uses it the way an application would. A new console project outside the
+# repository adds the package from a local folder feed, declares consumers, and emits events locally and through a
+# server; it must build (the generator in the package runs) and print what the consumers received. Then a payload
+# that cannot be serialized is added, and the build must report an EventBridge diagnostic (EBxxxx) for it.
 # Usage: bash .ci/package-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -106,7 +106,7 @@ echo "$output"
 grep -qx 'local: Ada 3 remote=False' <<<"$output" || fail "the generated static consumer did not run"
 grep -qx 'remote: Grace 7 from sender' <<<"$output" || fail "the instance consumer did not receive the event through the server"
 
-# A payload with a Stream member cannot be written as JSON; the package must say so at compile time.
+# A payload with a Stream member cannot be written as JSON, so the package must report it at compile time.
 cat >"$app/BadPayload.cs" <<'CODE'
 using EventBridge;
 
