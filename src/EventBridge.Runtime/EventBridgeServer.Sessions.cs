@@ -55,15 +55,19 @@ public sealed partial class EventBridgeServer
         }
         finally
         {
-            _sessions.TryRemove(session.Id, out _);
-            PublishSessionList();
-            await connection.DisposeAsync().ConfigureAwait(false);
+            // The write loop sets WriteTimedOut before it cancels the read loop, so the flag is final here. It is
+            // counted and logged before the session leaves the table, so an observer that sees the client count
+            // drop also sees the counter and the log line.
             if (connection.WriteTimedOut)
             {
                 Interlocked.Increment(ref _slowConsumerDisconnects);
                 Log.WriteTimedOut(_logger, session.Id, session.Origin.Name, _options.WriteTimeout.TotalSeconds);
                 session.CloseReason ??= "slow consumer: a write timed out";
             }
+
+            _sessions.TryRemove(session.Id, out _);
+            PublishSessionList();
+            await connection.DisposeAsync().ConfigureAwait(false);
 
             Log.ClientDisconnected(
                 _logger, session.Id, session.Origin.Name, session.Address, session.CloseReason ?? "connection closed by the client");
