@@ -497,12 +497,20 @@ internal sealed partial class PayloadTypeAnalyzer
         {
             if (!boundParameters[i] && problems.Count == problemCount)
             {
+                // A positional record member marked [property: JsonIgnore] lands here: its property exists but is never
+                // read, so nothing can supply the constructor parameter.
+                var ignoredProperty = type.GetMembers(parameters[i].Name).OfType<IPropertySymbol>()
+                    .Any(candidate => HasAttribute(candidate, JsonSerializationNamespace + "JsonIgnoreAttribute"));
                 problems.Add(new PayloadProblem
                 {
                     TypeName = GetDisplayName(type),
                     MemberPath = path,
-                    Reason = "constructor parameter '" + parameters[i].Name
-                        + "' matches no public property; every parameter of the constructor used for reading needs a property of the same name",
+                    Reason = ignoredProperty
+                        ? "constructor parameter '" + parameters[i].Name + "' sets the [JsonIgnore] property of the same name, "
+                            + "so reading cannot supply it; move that member out of the positional parameter list and declare it "
+                            + "as a property with [JsonIgnore]"
+                        : "constructor parameter '" + parameters[i].Name
+                            + "' matches no public property; every parameter of the constructor used for reading needs a property of the same name",
                 });
             }
         }
