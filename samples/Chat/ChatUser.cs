@@ -70,8 +70,8 @@ public sealed partial class ChatUser : IAsyncDisposable
 
         Interlocked.Increment(ref _received);
 
-        // The server stamps each relayed event with the name its sender announced; the payload's user field is
-        // whatever the sender wrote, so it is shown only when it matches.
+        // The server stamps each relayed event with the name its sender announced. The payload's user field is
+        // whatever the sender wrote, so it is shown only when it differs from that name.
         var sender = context.Source?.Name ?? message.User;
         var label = string.Equals(sender, message.User, StringComparison.Ordinal) ? sender : $"{sender} (as '{message.User}')";
         _display($"{label}: {message.Text}");

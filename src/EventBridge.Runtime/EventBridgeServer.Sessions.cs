@@ -55,9 +55,9 @@ public sealed partial class EventBridgeServer
         }
         finally
         {
-            // The write loop sets WriteTimedOut before it cancels the read loop, so the flag is final here. It is
-            // counted and logged before the session leaves the table, so an observer that sees the client count
-            // drop also sees the counter and the log line.
+            // The write loop sets WriteTimedOut before it cancels the read loop, so the flag is final here. Counting
+            // and logging it before the session leaves the table means that a caller who reads the lower client
+            // count also finds the counter and the log line.
             if (connection.WriteTimedOut)
             {
                 Interlocked.Increment(ref _slowConsumerDisconnects);

@@ -26,8 +26,8 @@ public sealed class SlowConsumerTests
         {
             publisher.Bus.Emit("blob", new ChatLine("publisher", i + text));
 
-            // The healthy reader keeps pace within four events (4 MB), far below the 16 MiB queue limit, even on a
-            // busy machine; only the stalled reader's queue grows past the limit.
+            // The healthy reader stays within four events (4 MB) of the publisher, far below the 16 MiB queue limit.
+            // Only the stalled reader's queue grows past the limit, even on a busy machine.
             if (i >= 4)
             {
                 await atHealthy.WaitForCountAsync(i - 3);
