@@ -33,8 +33,8 @@ internal sealed class SignalUsages
         }
 
         // The generator's binding rule: one parameter of an object type is the whole payload; otherwise every data
-        // parameter is a member of the kwargs object.
-        var single = data.Count == 1 && data[0].Analysis!.Shapes[0].Kind == PayloadKind.Object;
+        // parameter is a member of the kwargs object, or else the args element at its position.
+        var single = data.Count == 1 && data[0].Analysis!.IsObject;
         var typeName = single
             ? PayloadTypeAnalyzer.GetDisplayName(data[0].Symbol.Type)
             : "(" + string.Join(", ", data.Select(parameter => PayloadTypeAnalyzer.GetDisplayName(parameter.Symbol.Type) + " " + parameter.Symbol.Name)) + ")";
@@ -47,9 +47,15 @@ internal sealed class SignalUsages
                     parameter.Analysis!,
                     !parameter.Symbol.HasExplicitDefaultValue)));
 
+        // A payload that is not an object arrives as the only element of args, which the first data parameter
+        // takes when no other parameter is required.
+        var onlyArg = !single && data.Skip(1).All(parameter => parameter.Symbol.HasExplicitDefaultValue)
+            ? JsonShape.FromAnalysis(data[0].Analysis!)
+            : null;
+
         foreach (var signal in check.Signals)
         {
-            _usages.Add(new SignalUsage(signal.Name, signal.Namespace, IsConsumer: true, typeName, shape, signal.Location));
+            _usages.Add(new SignalUsage(signal.Name, signal.Namespace, IsConsumer: true, typeName, shape, onlyArg, signal.Location));
         }
     }
 
@@ -57,12 +63,14 @@ internal sealed class SignalUsages
     public void AddEmit(string signal, string? signalNamespace, ITypeSymbol payloadType, PayloadAnalysis analysis, Location location)
     {
         var typeName = PayloadTypeAnalyzer.GetDisplayName(payloadType);
+        var shape = JsonShape.FromAnalysis(analysis);
         _usages.Add(new SignalUsage(
             signal,
             string.IsNullOrEmpty(signalNamespace) ? null : signalNamespace,
             IsConsumer: false,
             typeName,
-            JsonShape.FromAnalysis(analysis),
+            shape,
+            analysis.IsObject ? null : shape,
             location));
     }
 
@@ -98,7 +106,12 @@ internal sealed class SignalUsages
                 continue;
             }
 
-            var conflict = JsonShape.FindConflict(usage.Shape, usage.IsConsumer, other.Shape, other.IsConsumer);
+            // The bridge sends a payload that is not an object as the only element of args, so an emit of one is
+            // compared with what each side reads from there.
+            var positional = (!usage.IsConsumer && usage.OnlyArg is not null) || (!other.IsConsumer && other.OnlyArg is not null);
+            var conflict = positional
+                ? JsonShape.FindConflict(usage.OnlyArg ?? usage.Shape, usage.IsConsumer, other.OnlyArg ?? other.Shape, other.IsConsumer)
+                : JsonShape.FindConflict(usage.Shape, usage.IsConsumer, other.Shape, other.IsConsumer);
             if (conflict is null)
             {
                 continue;
@@ -130,5 +143,18 @@ internal sealed class SignalUsages
         return Path.GetFileName(span.Path) + ":" + (span.StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private sealed record SignalUsage(string Signal, string? Namespace, bool IsConsumer, string TypeName, JsonShape Shape, Location? Location);
+    /// <summary>One consumer or emit call of a signal.</summary>
+    /// <param name="Shape">The JSON that the usage writes or reads as the payload or the kwargs object.</param>
+    /// <param name="OnlyArg">
+    /// For an emit call, the payload when it is not an object and so travels as the only element of args; for a
+    /// consumer that binds by arguments, what its first data parameter reads from there.
+    /// </param>
+    private sealed record SignalUsage(
+        string Signal,
+        string? Namespace,
+        bool IsConsumer,
+        string TypeName,
+        JsonShape Shape,
+        JsonShape? OnlyArg,
+        Location? Location);
 }

@@ -59,7 +59,7 @@ public sealed partial class ConsumerGenerator
 
             // One parameter of an object type is the whole payload; anything else binds argument by argument.
             var dataParameters = check.Parameters.Where(parameter => parameter.Kind == ConsumerParameterKind.Data).ToList();
-            if (dataParameters.Count == 1 && dataParameters[0].Analysis!.Shapes[0].Kind == PayloadKind.Object)
+            if (dataParameters.Count == 1 && dataParameters[0].Analysis!.IsObject)
             {
                 var index = check.Parameters.IndexOf(dataParameters[0]);
                 parameters[index] = parameters[index] with { Source = ParameterSource.Payload };

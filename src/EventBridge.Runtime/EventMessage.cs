@@ -122,7 +122,9 @@ public abstract class EventMessage
     /// <summary>
     /// Returns the payload as <typeparamref name="TPayload"/>: the emitted value itself when it is one (see
     /// <see cref="TryGetPayload{TPayload}"/>), and otherwise the value that <paramref name="serializer"/> reads from
-    /// the event's <c>kwargs</c> JSON, or from <c>{}</c> when there are none.
+    /// the event's <c>kwargs</c> JSON. When <c>kwargs</c> is absent or empty and <c>args</c> holds exactly one
+    /// element, that element is read instead (the bridge sends a payload that is not an object that way); when both
+    /// are absent, <c>{}</c> is read.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="serializer"/> is <see langword="null"/>.</exception>
     /// <exception cref="PayloadException">
@@ -145,16 +147,22 @@ public abstract class EventMessage
             return payload;
         }
 
-        var kwargs = GetKwargsJson();
-        if (kwargs.IsEmpty)
-        {
-            kwargs = s_emptyObject;
-        }
-
-        var json = kwargs.Span;
-        var reader = new Utf8JsonReader(json);
+        var json = GetKwargsJson().Span;
+        var reader = default(Utf8JsonReader);
         try
         {
+            // A payload that is not an object (a number, a list) travels as the only element of args, and so does
+            // an object that a client in another language sent positionally.
+            if (IsEmptyObject(json) && TryLocateOnlyArg(GetArgsJson().Span, out var only))
+            {
+                json = GetArgsJson().Span[only];
+            }
+            else if (json.IsEmpty)
+            {
+                json = s_emptyObject;
+            }
+
+            reader = new Utf8JsonReader(json);
             reader.Read();
             return serializer.Read(ref reader);
         }
@@ -224,6 +232,47 @@ public abstract class EventMessage
         exception is JsonException or PayloadException or InvalidOperationException or FormatException
             or OverflowException;
 
+    /// <summary>Whether <paramref name="json"/> is empty or an object without members.</summary>
+    private static bool IsEmptyObject(ReadOnlySpan<byte> json)
+    {
+        if (json.IsEmpty)
+        {
+            return true;
+        }
+
+        var reader = new Utf8JsonReader(json);
+        return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+            && reader.Read() && reader.TokenType == JsonTokenType.EndObject;
+    }
+
+    /// <summary>Finds the element of an <c>args</c> array that holds exactly one.</summary>
+    private static bool TryLocateOnlyArg(ReadOnlySpan<byte> json, out Range element)
+    {
+        element = default;
+        if (json.IsEmpty)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray
+            || !reader.Read() || reader.TokenType == JsonTokenType.EndArray)
+        {
+            return false;
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        var end = (int)reader.BytesConsumed;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+        {
+            return false;
+        }
+
+        element = start..end;
+        return true;
+    }
+
     private static bool TryReadKwarg<T>(
         ReadOnlySpan<byte> json, string name, PayloadSerializer<T> serializer, out T value)
     {
@@ -291,6 +340,19 @@ public abstract class EventMessage
         using (var writer = new Utf8JsonWriter(buffer))
         {
             PayloadSerializers.Get<TPayload>().Write(writer, payload);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private protected static byte[] SerializeAsArgs<TPayload>(TPayload payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            PayloadSerializers.Get<TPayload>().Write(writer, payload);
+            writer.WriteEndArray();
         }
 
         return buffer.WrittenSpan.ToArray();

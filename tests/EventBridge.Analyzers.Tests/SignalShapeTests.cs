@@ -104,4 +104,84 @@ public class SignalShapeTests
             }
             """);
     }
+
+    [Fact]
+    public async Task ValuePayload_BindsToOnlyParameter_ReportsNothing()
+    {
+        await AnalyzerAsync(Prelude + """
+            public static class C
+            {
+                [Consumer("tick")]
+                public static void OnTick(long sequence) { }
+
+                [Consumer("names")]
+                public static void OnNames(List<string> names, int page = 1) { }
+
+                [Consumer("scores")]
+                public static void OnScores(Dictionary<string, int> scores) { }
+
+                public static void Send(EventBus bus)
+                {
+                    bus.Emit("tick", 5L);
+                    bus.Emit("tick", 5);
+                    bus.Emit("names", new List<string> { "a" });
+                    bus.Emit("names", new[] { "b" });
+                    bus.Emit("scores", new Dictionary<string, int> { ["x"] = 1 });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task ValuePayload_OfAnotherKind_IsReported()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static class C
+            {
+                [Consumer("tick")]
+                public static void OnTick(long sequence) { }
+
+                public static void Send(EventBus bus) => bus.Emit("tick", {|#0:"five"|});
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.ConflictingPayloadShapes).WithLocation(0).WithSpan("/0/Test0.cs", 8, 15, 8, 21)
+                .WithArguments("tick", "emitted", "string", "consumed", "(long sequence)", "Test0.cs:8", "the payload is a string in 'string' but a number in 'long'"));
+    }
+
+    [Fact]
+    public async Task ValuePayload_ForObjectConsumer_IsReported()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed record Order(int Id);
+
+            public static class C
+            {
+                [Consumer("order")]
+                public static void OnOrder(Order order) { }
+
+                public static void Send(EventBus bus) => bus.Emit("order", {|#0:42|});
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.ConflictingPayloadShapes).WithLocation(0).WithSpan("/0/Test0.cs", 10, 15, 10, 22)
+                .WithArguments("order", "emitted", "int", "consumed", "App.Order", "Test0.cs:10", "the payload is a number in 'int' but an object in 'App.Order'"));
+    }
+
+    [Fact]
+    public async Task ValuePayload_ForSeveralRequiredParameters_IsReported()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static class C
+            {
+                [Consumer("move")]
+                public static void OnMove(int x, int y) { }
+
+                public static void Send(EventBus bus) => bus.Emit("move", {|#0:3|});
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.ConflictingPayloadShapes).WithLocation(0).WithSpan("/0/Test0.cs", 8, 15, 8, 21)
+                .WithArguments("move", "emitted", "int", "consumed", "(int x, int y)", "Test0.cs:8", "the payload is a number in 'int' but an object in '(int x, int y)'"));
+    }
 }

@@ -153,7 +153,9 @@ internal static class ConsumerEmitter
                     arguments.Add("context.CancellationToken");
                     continue;
                 case ParameterSource.Payload:
-                    writer.WriteLine($"var {local} = {ConsumerBinding}.GetPayload(context, {references[parameter.TypeFullName]});");
+                    writer.WriteLine(
+                        $"var {local} = {ConsumerBinding}.GetPayload(context, {Literal(parameter.Name)}, " +
+                        $"{references[parameter.TypeFullName]}, {(parameter.AllowsNull ? "true" : "false")});");
                     break;
                 default:
                     var jsonName = JsonNaming.Convert(parameter.Name, settings.Naming);

@@ -61,6 +61,9 @@ internal static class SerializerEmitter
         writer.WriteLine();
         writer.WriteLine($"private static readonly {EncodedText}[] s_encodedNames = global::System.Array.ConvertAll(s_names, name => {EncodedText}.Encode(name));");
         writer.WriteLine();
+        writer.WriteLine("/// <inheritdoc/>");
+        writer.WriteLine("public override bool WritesObject => true;");
+        writer.WriteLine();
 
         WriteObjectWrite(writer, shape, references);
         writer.WriteLine();

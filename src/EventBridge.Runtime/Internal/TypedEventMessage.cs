@@ -10,8 +10,11 @@ namespace EventBridge;
 /// </remarks>
 internal sealed class TypedEventMessage<TPayload> : EventMessage
 {
+    private static readonly byte[] s_nullArgs = "[null]"u8.ToArray();
+
     private TPayload _payload;
-    private byte[]? _kwargsJson;
+    // The serialized payload: the kwargs object, or the whole args array for a payload that is not an object.
+    private byte[]? _json;
 
     public TypedEventMessage(
         string signal,
@@ -60,7 +63,7 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
 
         // Dropping the payload reference keeps the spare from holding the last payload alive.
         _payload = default!;
-        _kwargsJson = null;
+        _json = null;
         state.KeepSpare(this);
     }
 
@@ -85,14 +88,14 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
 
     public override void WriteKwargs(Utf8JsonWriter writer)
     {
-        if (_kwargsJson is not null)
-        {
-            writer.WriteRawValue(_kwargsJson, skipInputValidation: true);
-        }
-        else if (_payload is null)
+        if (Placement != PayloadPlacement.Kwargs)
         {
             writer.WriteStartObject();
             writer.WriteEndObject();
+        }
+        else if (_json is not null)
+        {
+            writer.WriteRawValue(_json, skipInputValidation: true);
         }
         else
         {
@@ -102,21 +105,75 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
 
     public override void WriteArgs(Utf8JsonWriter writer)
     {
+        var placement = Placement;
+        if (placement == PayloadPlacement.Args && _json is not null)
+        {
+            writer.WriteRawValue(_json, skipInputValidation: true);
+            return;
+        }
+
         writer.WriteStartArray();
+        if (placement == PayloadPlacement.NullArg)
+        {
+            writer.WriteNullValue();
+        }
+        else if (placement == PayloadPlacement.Args)
+        {
+            PayloadSerializers.Get<TPayload>().Write(writer, _payload);
+        }
+
         writer.WriteEndArray();
     }
 
     public override ReadOnlyMemory<byte> GetKwargsJson()
     {
-        if (_payload is null)
+        if (Placement != PayloadPlacement.Kwargs)
         {
             return ReadOnlyMemory<byte>.Empty;
         }
 
         // Benign race: two threads may both serialize, and either array is a correct result.
-        return _kwargsJson ??= Serialize(_payload);
+        return _json ??= Serialize(_payload);
     }
 
-    public override ReadOnlyMemory<byte> GetArgsJson() => ReadOnlyMemory<byte>.Empty;
+    public override ReadOnlyMemory<byte> GetArgsJson() => Placement switch
+    {
+        PayloadPlacement.Args => _json ??= SerializeAsArgs(_payload),
+        PayloadPlacement.NullArg => s_nullArgs,
+        _ => ReadOnlyMemory<byte>.Empty,
+    };
+
+    /// <summary>
+    /// Where the payload travels in a frame: an object as <c>kwargs</c>, any other value as the only element of
+    /// <c>args</c>, and <see langword="null"/> as <c>[null]</c>, except for a signal emitted without a payload.
+    /// </summary>
+    /// <exception cref="PayloadException">No serializer is registered for <typeparamref name="TPayload"/>.</exception>
+    private PayloadPlacement Placement
+    {
+        get
+        {
+            if (_payload is null)
+            {
+                return typeof(TPayload) == typeof(object) ? PayloadPlacement.None : PayloadPlacement.NullArg;
+            }
+
+            return PayloadSerializers.Get<TPayload>().WritesObject ? PayloadPlacement.Kwargs : PayloadPlacement.Args;
+        }
+    }
 }
 
+/// <summary>Where a frame carries a typed payload.</summary>
+internal enum PayloadPlacement
+{
+    /// <summary>Nowhere: the signal was emitted without a payload.</summary>
+    None,
+
+    /// <summary>As the <c>kwargs</c> object.</summary>
+    Kwargs,
+
+    /// <summary>As the only element of <c>args</c>.</summary>
+    Args,
+
+    /// <summary>As <c>args</c> holding one <c>null</c>.</summary>
+    NullArg,
+}

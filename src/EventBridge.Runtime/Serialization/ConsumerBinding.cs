@@ -24,6 +24,33 @@ public static class ConsumerBinding
     }
 
     /// <summary>
+    /// Returns the event's payload as <see cref="GetPayload{T}(in EventContext, PayloadSerializer{T})"/> does, and
+    /// rejects a <see langword="null"/> payload for a parameter that does not accept one.
+    /// </summary>
+    /// <param name="context">The event.</param>
+    /// <param name="parameterName">The C# parameter name, for messages.</param>
+    /// <param name="serializer">The serializer of the parameter's type.</param>
+    /// <param name="allowsNull">Whether the parameter accepts <see langword="null"/>.</param>
+    /// <exception cref="PayloadException">
+    /// The payload does not fit <typeparamref name="T"/>, or it is <see langword="null"/> and the parameter does not
+    /// accept that; the message names the signal.
+    /// </exception>
+    public static T GetPayload<T>(
+        in EventContext context,
+        string parameterName,
+        PayloadSerializer<T> serializer,
+        bool allowsNull)
+    {
+        var payload = GetPayload(context, serializer);
+        if (payload is null && !allowsNull)
+        {
+            throw PayloadJson.NullPayload(context.Signal, parameterName);
+        }
+
+        return payload;
+    }
+
+    /// <summary>
     /// Returns a parameter's value: for a consumer's only data parameter, the emitted payload itself when it is a
     /// <typeparamref name="T"/>; else the <c>kwargs</c> member named <paramref name="jsonName"/>; else the <c>args</c>
     /// element at <paramref name="position"/>.

@@ -193,6 +193,9 @@ public sealed class JsonNullableSerializer<T> : PayloadSerializer<T?>
     }
 
     /// <inheritdoc/>
+    public override bool WritesObject => _value.WritesObject;
+
+    /// <inheritdoc/>
     public override void Write(Utf8JsonWriter writer, T? value)
     {
         ArgumentNullException.ThrowIfNull(writer);

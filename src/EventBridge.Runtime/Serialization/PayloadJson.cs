@@ -230,6 +230,11 @@ public static class PayloadJson
             $"kwargs member '{jsonName}' or the args element at position {position.ToString(CultureInfo.InvariantCulture)}.",
             jsonName);
 
+    /// <summary>Creates the error for a null payload given to a consumer parameter that does not accept null.</summary>
+    public static PayloadException NullPayload(string signal, string parameterName) =>
+        new($"The payload of signal '{signal}' is null, but the parameter '{parameterName}' does not accept null; " +
+            "emit a value, or make the parameter's type nullable (add '?') to accept null.");
+
     private static PayloadException Malformed(JsonException exception) =>
         new($"The JSON is malformed: {exception.Message}", null, exception);
 

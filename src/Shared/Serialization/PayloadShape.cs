@@ -207,4 +207,36 @@ internal sealed record PayloadAnalysis
     public EquatableArray<PayloadProblem> LostMembers { get; init; }
 
     public bool IsSupported => Problems.IsEmpty;
+
+    /// <summary>
+    /// Whether the root type is written as a JSON object: a class, struct or record, or a nullable struct of one.
+    /// The bridge sends such a payload as the event's <c>kwargs</c>, and any other as the only element of
+    /// <c>args</c>; a consumer's only data parameter of such a type receives the whole payload.
+    /// </summary>
+    public bool IsObject
+    {
+        get
+        {
+            if (Shapes.IsEmpty)
+            {
+                return false;
+            }
+
+            var root = Shapes[0];
+            if (root.Kind == PayloadKind.Nullable)
+            {
+                foreach (var shape in Shapes)
+                {
+                    if (shape.FullName == root.ElementFullName)
+                    {
+                        return shape.Kind == PayloadKind.Object;
+                    }
+                }
+
+                return false;
+            }
+
+            return root.Kind == PayloadKind.Object;
+        }
+    }
 }

@@ -31,6 +31,8 @@ internal static class TestPayloads
 
     public sealed class ChatLineSerializer : PayloadSerializer<ChatLine>
     {
+        public override bool WritesObject => true;
+
         public override void Write(Utf8JsonWriter writer, ChatLine value)
         {
             writer.WriteStartObject();
@@ -67,6 +69,8 @@ internal static class TestPayloads
 
     public sealed class NumberedSerializer : PayloadSerializer<Numbered>
     {
+        public override bool WritesObject => true;
+
         public override void Write(Utf8JsonWriter writer, Numbered value)
         {
             writer.WriteStartObject();
@@ -104,6 +108,8 @@ internal static class TestPayloads
 
     public sealed class EventOriginSerializer : PayloadSerializer<EventOrigin>
     {
+        public override bool WritesObject => true;
+
         public override void Write(Utf8JsonWriter writer, EventOrigin value)
         {
             writer.WriteStartObject();

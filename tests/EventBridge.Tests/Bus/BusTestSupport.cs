@@ -41,6 +41,8 @@ internal sealed class PersonSerializer : PayloadSerializer<Person>
 {
     public static readonly PersonSerializer Instance = new();
 
+    public override bool WritesObject => true;
+
     public override void Write(Utf8JsonWriter writer, Person value)
     {
         writer.WriteStartObject();

@@ -140,6 +140,8 @@ public class PayloadErrorTests
     {
         public static readonly ReadingSerializer Instance = new();
 
+        public override bool WritesObject => true;
+
         public override void Write(System.Text.Json.Utf8JsonWriter writer, Reading value) =>
             throw new NotSupportedException("The test only reads.");
 

@@ -36,7 +36,7 @@ namespace EventBridge
                     "Accounts.ProfileConsumers.OnUpdated",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Accounts_UserProfile);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "profile", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Accounts_UserProfile, false);
                         global::Accounts.ProfileConsumers.OnUpdated(arg0!);
                         return default;
                     }),

@@ -25,7 +25,7 @@ namespace EventBridge
                     "Shop.Inventory.StockConsumers.OnStockChanged",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Inventory_Stock);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "stock", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Inventory_Stock, false);
                         global::Shop.Inventory.StockConsumers.OnStockChanged(arg0!);
                         return default;
                     }),

@@ -25,7 +25,7 @@ namespace EventBridge
                     "Access.GrantConsumers.OnGrant",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Grant);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "grant", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Grant, false);
                         global::Access.GrantConsumers.OnGrant(arg0!);
                         return default;
                     }),

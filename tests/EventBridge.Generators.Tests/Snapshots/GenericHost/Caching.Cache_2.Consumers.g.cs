@@ -19,7 +19,7 @@ namespace Caching
                     "Caching.Cache<TKey, TValue>.OnCleared",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_Caching_Entry);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "box", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_Caching_Entry, false);
                         this.OnCleared(arg0!);
                         return default;
                     }),

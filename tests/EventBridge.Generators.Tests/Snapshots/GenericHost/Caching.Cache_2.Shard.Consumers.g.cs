@@ -21,7 +21,7 @@ namespace Caching
                         "Caching.Cache<TKey, TValue>.Shard.OnShardCleared",
                         context =>
                         {
-                            var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_string);
+                            var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "box", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_string, false);
                             this.OnShardCleared(arg0!);
                             return default;
                         }),

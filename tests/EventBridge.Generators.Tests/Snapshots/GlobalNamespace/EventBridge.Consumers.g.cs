@@ -25,7 +25,7 @@ namespace EventBridge
                     "PingConsumers.OnPing",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Ping);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "ping", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Ping, false);
                         global::PingConsumers.OnPing(arg0!);
                         return default;
                     }),

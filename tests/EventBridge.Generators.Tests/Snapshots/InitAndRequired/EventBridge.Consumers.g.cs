@@ -25,7 +25,7 @@ namespace EventBridge
                     "Jobs.JobConsumers.OnFinished",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobResult);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "result", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobResult, false);
                         global::Jobs.JobConsumers.OnFinished(arg0!);
                         return default;
                     }),
@@ -35,7 +35,7 @@ namespace EventBridge
                     "Jobs.JobConsumers.OnRequested",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobRequest);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "request", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobRequest, false);
                         global::Jobs.JobConsumers.OnRequested(arg0!);
                         return default;
                     }),

@@ -25,7 +25,7 @@ namespace EventBridge
                     "Chat.MessageConsumers.OnMessage",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Chat_Message);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "message", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Chat_Message, false);
                         global::Chat.MessageConsumers.OnMessage(arg0!);
                         return default;
                     }),

@@ -25,7 +25,7 @@ namespace EventBridge
                     "Game.Lobby.Handlers.OnJoined",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Game_Lobby_Player);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "player", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Game_Lobby_Player, false);
                         return new global::System.Threading.Tasks.ValueTask(global::Game.Lobby.Handlers.OnJoined(arg0!));
                     }),
             });

@@ -23,7 +23,7 @@ namespace Game
                             "Game.Lobby.Table.Seat.OnSeatTaken",
                             context =>
                             {
-                                var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Game_Lobby_Player);
+                                var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "player", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Game_Lobby_Player, false);
                                 this.OnSeatTaken(arg0!);
                                 return default;
                             }),

@@ -19,7 +19,7 @@ namespace Orders
                     "Orders.OrderView.OnPlaced",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderPlaced);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "order", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderPlaced, false);
                         this.OnPlaced(arg0!);
                         return default;
                     }),
@@ -29,7 +29,7 @@ namespace Orders
                     "Orders.OrderView.OnCancelled",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderCancelled);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "order", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderCancelled, false);
                         this.OnCancelled(arg0!);
                         return default;
                     }),

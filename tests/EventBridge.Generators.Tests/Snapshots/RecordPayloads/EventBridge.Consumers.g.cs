@@ -35,7 +35,7 @@ namespace EventBridge
                     "Shop.Orders.Audit.OnUserAction",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Orders_UserAction);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "action", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Orders_UserAction, false);
                         global::Shop.Orders.Audit.OnUserAction(arg0!, context);
                         return default;
                     }),

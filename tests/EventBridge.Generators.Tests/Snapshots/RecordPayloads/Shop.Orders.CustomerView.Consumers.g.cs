@@ -19,7 +19,7 @@ namespace Shop.Orders
                     "Shop.Orders.CustomerView.OnCustomerChangedAsync",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Orders_Customer);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "customer", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Orders_Customer, false);
                         return new global::System.Threading.Tasks.ValueTask(this.OnCustomerChangedAsync(arg0!, context.CancellationToken));
                     }),
             };

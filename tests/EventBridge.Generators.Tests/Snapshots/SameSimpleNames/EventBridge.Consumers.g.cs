@@ -25,7 +25,7 @@ namespace EventBridge
                     "Billing.Consumers.OnItem",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Billing_Item);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "item", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Billing_Item, false);
                         global::Billing.Consumers.OnItem(arg0!);
                         return default;
                     }),
@@ -35,7 +35,7 @@ namespace EventBridge
                     "Shipping.Consumers.OnItem",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shipping_Item);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "item", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shipping_Item, false);
                         global::Shipping.Consumers.OnItem(arg0!);
                         return default;
                     }),

@@ -20,7 +20,7 @@ namespace Geometry
                     "Geometry.Canvas.OnDraw",
                     context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Area);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "area", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Area, false);
                         self.OnDraw(arg0!);
                         return default;
                     }),

@@ -22,6 +22,9 @@ namespace EventBridge.Generated.TestProject
         private static readonly global::System.Text.Json.JsonEncodedText[] s_encodedNames = global::System.Array.ConvertAll(s_names, name => global::System.Text.Json.JsonEncodedText.Encode(name));
 
         /// <inheritdoc/>
+        public override bool WritesObject => true;
+
+        /// <inheritdoc/>
         public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Geometry.Size value)
         {
             global::System.ArgumentNullException.ThrowIfNull(writer);

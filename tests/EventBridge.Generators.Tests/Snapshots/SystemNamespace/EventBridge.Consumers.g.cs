@@ -25,7 +25,7 @@ namespace EventBridge
                     "MyApp.EventBridge.OnEvent",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.MyApp_System_Event);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "e", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.MyApp_System_Event, false);
                         global::MyApp.EventBridge.OnEvent(arg0!);
                         return default;
                     }),

@@ -25,7 +25,7 @@ namespace EventBridge
                     "Telemetry.SampleConsumers.OnSample",
                     static context =>
                     {
-                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Telemetry_Sample);
+                        var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "sample", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Telemetry_Sample, false);
                         global::Telemetry.SampleConsumers.OnSample(arg0!);
                         return default;
                     }),
