@@ -12,7 +12,9 @@ public static class EventBridgeSignals
     /// <summary>Emitted on a server's bus when a client disconnects; the payload is the client's <see cref="EventOrigin"/>.</summary>
     public const string ClientDisconnected = SignalNames.ReservedPrefix + "client_disconnected";
 
-    /// <summary>Whether <paramref name="signal"/> is one of the library's own signals.</summary>
-    public static bool IsReserved(string signal) =>
-        signal.StartsWith(SignalNames.ReservedPrefix, StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="signal"/> starts with the reserved prefix <c>eventbridge.</c> in any letter case, as
+    /// the library's own signals do.
+    /// </summary>
+    public static bool IsReserved(string signal) => SignalNames.IsReserved(signal);
 }

@@ -4,7 +4,10 @@ namespace EventBridge;
 /// <summary>The rules that every signal name follows.</summary>
 internal static class SignalNames
 {
-    /// <summary>The prefix of the library's own signals; user code cannot emit or consume signals that start with it.</summary>
+    /// <summary>
+    /// The prefix of the library's own signals; user code cannot emit signals that start with it in any letter case,
+    /// so that no event can pass for one of the library's own.
+    /// </summary>
     public const string ReservedPrefix = "eventbridge.";
 
     /// <summary>The maximum length of a signal name, in UTF-16 characters.</summary>
@@ -31,11 +34,15 @@ internal static class SignalNames
             }
         }
 
-        if (!allowReserved && signal.StartsWith(ReservedPrefix, System.StringComparison.Ordinal))
+        if (!allowReserved && IsReserved(signal))
         {
-            return "signal names that start with '" + ReservedPrefix + "' are reserved for EventBridge itself";
+            return "signal names that start with '" + ReservedPrefix + "' (in any letter case) are reserved for EventBridge itself";
         }
 
         return null;
     }
+
+    /// <summary>Whether <paramref name="signal"/> starts with <see cref="ReservedPrefix"/>, ignoring letter case.</summary>
+    public static bool IsReserved(string signal) =>
+        signal.StartsWith(ReservedPrefix, System.StringComparison.OrdinalIgnoreCase);
 }

@@ -33,6 +33,9 @@ public class ConsumerRuleTests
 
                 [Consumer("result")]
                 public static Task<int> OnResult(Ok ok) => Task.FromResult(1);
+
+                [Consumer("optional_context")]
+                public static void OnOptionalContext(Ok ok, EventContext? context, CancellationToken? cancellationToken) { }
             }
 
             public sealed partial class View

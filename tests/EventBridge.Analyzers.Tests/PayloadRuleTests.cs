@@ -246,6 +246,23 @@ public class PayloadRuleTests
     }
 
     [Fact]
+    public async Task PositionalJsonIgnore_ExplainsConstructorParameter()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed record Job(string Name, [property: JsonIgnore] Action? Callback);
+
+            public static class C
+            {
+                [Consumer("job")]
+                public static void OnJob(Job {|#0:job|}) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
+                .WithMessage("Consumer 'App.C.OnJob' is not wired, because its parameter type 'App.Job' cannot be serialized: at 'Job', constructor parameter 'Callback' sets the [JsonIgnore] property of the same name, so reading cannot supply it; move that member out of the positional parameter list and declare it as a property with [JsonIgnore]"));
+    }
+
+    [Fact]
     public async Task UnserializableEmitPayload_ReportsOnArgument()
     {
         await AnalyzerAsync(

@@ -105,6 +105,7 @@ public class SignalRuleTests
                     bus.Emit({|#2:"a b"|});
                     await bus.EmitAsync({|#3:"eventbridge.mine"|}, "crm", new Ok("x"));
                     _ = EventMessage.Create({|#4:"\n"|}, 1);
+                    bus.Emit({|#5:"EventBridge.Mine"|}, new Ok("x"));
 
                     // Names known only at run time are checked by the bus.
                     bus.Emit(name, new Ok("x"));
@@ -114,12 +115,14 @@ public class SignalRuleTests
             """,
             Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(0).WithArguments("\"\"", "a signal name must not be empty"),
             Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(1)
-                .WithMessage("Signal name \"eventbridge.client_connected\" is invalid: signals that start with 'eventbridge.' are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix"),
+                .WithMessage("Signal name \"eventbridge.client_connected\" is invalid: signals that start with 'eventbridge.' in any letter case are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix"),
             Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(2)
                 .WithArguments("\"a b\"", "a signal name must not contain whitespace or control characters"),
             Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(3)
-                .WithArguments("\"eventbridge.mine\"", "signals that start with 'eventbridge.' are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix"),
+                .WithArguments("\"eventbridge.mine\"", "signals that start with 'eventbridge.' in any letter case are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix"),
             Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(4)
-                .WithArguments("\"\\n\"", "a signal name must not contain whitespace or control characters"));
+                .WithArguments("\"\\n\"", "a signal name must not contain whitespace or control characters"),
+            Diagnostic(DiagnosticDescriptors.InvalidSignal).WithLocation(5)
+                .WithArguments("\"EventBridge.Mine\"", "signals that start with 'eventbridge.' in any letter case are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix"));
     }
 }

@@ -291,6 +291,18 @@ internal static class ConsumerRules
                 continue;
             }
 
+            // EventContext? and CancellationToken? get the same value as their non-nullable forms, which the
+            // generated call converts implicitly; treating them as payload would report the context's own members.
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                var underlying = nullable.TypeArguments[0];
+                if (SymbolEqualityComparer.Default.Equals(underlying, symbols.EventContext)
+                    || SymbolEqualityComparer.Default.Equals(underlying, symbols.CancellationToken))
+                {
+                    type = underlying;
+                }
+            }
+
             if (SymbolEqualityComparer.Default.Equals(type, symbols.EventContext))
             {
                 check.Parameters.Add(new ConsumerParameter(parameter, ConsumerParameterKind.Context, null));

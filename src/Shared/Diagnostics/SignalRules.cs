@@ -17,7 +17,7 @@ internal static class SignalRules
     public static string? CheckConsumed(string? signal, IReadOnlyCollection<string> librarySignals)
     {
         var problem = SignalNames.Validate(signal, allowReserved: true);
-        if (problem is null && IsReserved(signal!) && !librarySignals.Contains(signal!))
+        if (problem is null && SignalNames.IsReserved(signal!) && !librarySignals.Contains(signal!))
         {
             var known = librarySignals.Count == 0
                 ? "this runtime declares none"
@@ -34,10 +34,10 @@ internal static class SignalRules
     public static string? CheckEmitted(string? signal)
     {
         var problem = SignalNames.Validate(signal, allowReserved: true);
-        if (problem is null && IsReserved(signal!))
+        if (problem is null && SignalNames.IsReserved(signal!))
         {
             problem = "signals that start with '" + SignalNames.ReservedPrefix
-                + "' are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix";
+                + "' in any letter case are emitted only by EventBridge itself, and the bus rejects them; choose a name without the prefix";
         }
 
         return problem;
@@ -55,7 +55,4 @@ internal static class SignalRules
         var literal = SymbolDisplay.FormatLiteral(shown, quote: true);
         return signal.Length > MaxDisplayLength ? literal + "... (" + signal.Length + " characters)" : literal;
     }
-
-    private static bool IsReserved(string signal) =>
-        signal.StartsWith(SignalNames.ReservedPrefix, System.StringComparison.Ordinal);
 }

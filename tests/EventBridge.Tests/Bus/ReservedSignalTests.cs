@@ -22,6 +22,18 @@ public class ReservedSignalTests
         Assert.Contains("reserved", exception.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("EventBridge.client_connected")]
+    [InlineData("EVENTBRIDGE.anything")]
+    public void Emit_ReservedInOtherCase_Throws(string signal)
+    {
+        var bus = new EventBus();
+
+        var exception = Assert.Throws<ArgumentException>(() => bus.Emit(signal, 1));
+
+        Assert.Contains("reserved", exception.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Emit_ReservedWithConsumer_Throws()
     {

@@ -30,6 +30,10 @@ public sealed partial class ShapeDesk
     public void OnScores(Dictionary<string, int> scores) =>
         Log.Enqueue("scores:" + string.Join(",", scores.OrderBy(s => s.Key).Select(s => s.Key + "=" + s.Value)));
 
+    [Consumer("context")]
+    public void OnContext(long value, EventContext? context, CancellationToken? token) =>
+        Log.Enqueue("context:" + value + ":" + context?.Signal + ":" + token.HasValue);
+
     [Consumer("gauge")]
     public void OnGauge(Gauge? gauge) => Log.Enqueue("gauge:" + (gauge is { } g ? g.Sensor + "=" + g.Value : "null"));
 }
@@ -135,6 +139,18 @@ public sealed class PayloadShapeTests
         var error = Assert.IsType<PayloadException>(Assert.Single(failures.Failures).Exception);
         Assert.Contains("'value'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'tick'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NullableContextParameters_GetTheContext()
+    {
+        var bus = new EventBus();
+        var desk = new ShapeDesk();
+        using var subscription = bus.Subscribe(desk);
+
+        bus.Emit("context", 3L);
+
+        Assert.Equal(["context:3:context:True"], desk.Log);
     }
 
     [Fact]
