@@ -43,6 +43,9 @@ internal static class SignalNames
     }
 
     /// <summary>Whether <paramref name="signal"/> starts with <see cref="ReservedPrefix"/>, ignoring letter case.</summary>
+    /// <remarks>The first-letter test keeps the common case, a user signal, off the slower case-insensitive compare.</remarks>
     public static bool IsReserved(string signal) =>
-        signal.StartsWith(ReservedPrefix, System.StringComparison.OrdinalIgnoreCase);
+        signal.Length >= ReservedPrefix.Length
+        && (signal[0] | 0x20) == 'e'
+        && signal.StartsWith(ReservedPrefix, System.StringComparison.OrdinalIgnoreCase);
 }
