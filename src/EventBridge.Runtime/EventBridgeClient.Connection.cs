@@ -37,7 +37,13 @@ public sealed partial class EventBridgeClient
         // Only control frames go through the connection's queue; events are written from the outbox.
         // Received frames may exceed the sender's limit by the source member that the server adds when it relays them
         // (a client name of at most 256 characters and an address), so the read limit has room for it.
-        var session = new Session(new FrameConnection(socket, _options.MaxFrameBytes + RelayedSourceAllowance, maxPendingBytes: 0));
+        var connection = new FrameConnection(socket, _options.MaxFrameBytes + RelayedSourceAllowance, maxPendingBytes: 0);
+        if (_options.Tls is { } tls)
+        {
+            await AuthenticateTlsAsync(connection, tls, timeout.Token, cancellationToken).ConfigureAwait(false);
+        }
+
+        var session = new Session(connection);
         session.Connection.Start();
         session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
         session.Connection.Send(
@@ -223,7 +229,7 @@ public sealed partial class EventBridgeClient
                 break;
             case FrameKind.Error:
                 Log.ServerError(_logger, frame.Code ?? "unknown", frame.Message ?? string.Empty);
-                if (frame.Code is "auth_failed" or "auth_required" or "auth_timeout")
+                if (frame.Code is "auth_failed" or "auth_required" or "auth_timeout" or "tls_required")
                 {
                     session.Welcome.TrySetException(new AuthenticationException(
                         $"The EventBridge server rejected the client: {frame.Message}"));

@@ -77,6 +77,10 @@ public sealed partial class EventBridgeClient
             EventName = "ServerSilent")]
         public static partial void ServerSilent(ILogger logger, string clientName, long silenceMilliseconds);
 
-        // Next free id in this range: 3019.
+        [LoggerMessage(3019, LogLevel.Warning, "Client {ClientName} failed the TLS handshake with {Server}: {Reason}",
+            EventName = "TlsHandshakeFailed")]
+        public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, string clientName, string server, string reason);
+
+        // Next free id in this range: 3020.
     }
 }

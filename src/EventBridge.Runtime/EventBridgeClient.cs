@@ -112,7 +112,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <exception cref="TimeoutException">The server did not send its welcome within <see cref="EventBridgeClientOptions.ConnectTimeout"/>.</exception>
     /// <exception cref="IOException">The server closed the connection before welcoming the client.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">
-    /// The server requires a token and rejected <see cref="EventBridgeClientOptions.AuthToken"/>.
+    /// The server requires a token and rejected <see cref="EventBridgeClientOptions.AuthToken"/>. Or the TLS handshake
+    /// failed, because the server's certificate is not valid for <see cref="EventBridgeClientOptions.Tls"/> or because
+    /// only one side uses TLS.
     /// </exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {

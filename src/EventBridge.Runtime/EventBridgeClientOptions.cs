@@ -49,7 +49,8 @@ public sealed record EventBridgeClientOptions
     public bool ForwardSameSignalReactions { get; init; }
 
     /// <summary>
-    /// How long one connection attempt (TCP connect, hello and the server's welcome) may take. Default: 5 seconds.
+    /// How long one connection attempt (TCP connect, TLS handshake when <see cref="Tls"/> is set, hello and the
+    /// server's welcome) may take. Default: 5 seconds.
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -110,6 +111,14 @@ public sealed record EventBridgeClientOptions
     /// <see cref="System.Security.Authentication.AuthenticationException"/>.
     /// </summary>
     public string? AuthToken { get; init; }
+
+    /// <summary>
+    /// Connects with TLS and validates the server's certificate as <see cref="EventBridgeClientTlsOptions"/>
+    /// describes. Default: none, so the connection is plain TCP. A server whose certificate fails validation, or a
+    /// plain server, makes <see cref="EventBridgeClient.ConnectAsync"/> throw
+    /// <see cref="System.Security.Authentication.AuthenticationException"/>.
+    /// </summary>
+    public EventBridgeClientTlsOptions? Tls { get; init; }
 
     /// <summary>
     /// The maximum nesting depth of JSON in a frame from the server. Default: 64, the server's default. A deeper frame

@@ -96,6 +96,35 @@ public sealed partial class EventBridgeServer
         public static partial void PublishDenied(
             ILogger logger, long sessionId, string clientName, string tokenName, string signal, string @namespace);
 
-        // Next free id in this range: 2022.
+        [LoggerMessage(2022, LogLevel.Information,
+            "TLS is on with certificate {Subject} (thumbprint {Thumbprint}), valid until {NotAfter:u}", EventName = "TlsEnabled")]
+        public static partial void TlsEnabled(ILogger logger, string subject, string thumbprint, DateTime notAfter);
+
+        [LoggerMessage(2023, LogLevel.Warning,
+            "The TLS certificate {Subject} is not valid now: it is valid from {NotBefore:u} to {NotAfter:u}; clients will reject it",
+            EventName = "CertificateNotValidNow")]
+        public static partial void CertificateNotValidNow(ILogger logger, string subject, DateTime notBefore, DateTime notAfter);
+
+        [LoggerMessage(2024, LogLevel.Debug, "Connection {SessionId} from {Address} finished its TLS handshake with {Protocol}",
+            EventName = "TlsEstablished")]
+        public static partial void TlsEstablished(ILogger logger, long sessionId, string address, string protocol);
+
+        [LoggerMessage(2025, LogLevel.Warning,
+            "Closing connection {SessionId} from {Address}: TLS handshake failed: {Reason} (TLS failure {Count} of this server)",
+            EventName = "TlsHandshakeFailed")]
+        public static partial void TlsHandshakeFailed(
+            ILogger logger, Exception? exception, long sessionId, string address, string reason, long count);
+
+        [LoggerMessage(2026, LogLevel.Warning,
+            "Closing connection {SessionId} from {Address}: it sent plain text to this TLS server, which answered tls_required (TLS failure {Count} of this server)",
+            EventName = "PlainTextOnTlsServer")]
+        public static partial void PlainTextOnTlsServer(ILogger logger, long sessionId, string address, long count);
+
+        [LoggerMessage(2027, LogLevel.Warning,
+            "Closing connection {SessionId} from {Address}: it started a TLS handshake, but this server has no certificate; give the server one or connect without TLS (TLS failure {Count} of this server)",
+            EventName = "TlsOnPlainServer")]
+        public static partial void TlsOnPlainServer(ILogger logger, long sessionId, string address, long count);
+
+        // Next free id in this range: 2028.
     }
 }

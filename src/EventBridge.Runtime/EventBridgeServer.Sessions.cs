@@ -27,19 +27,25 @@ public sealed partial class EventBridgeServer
     private async Task RunSessionAsync(ClientSession session)
     {
         var connection = session.Connection;
-        connection.Start();
         Log.ConnectionAccepted(_logger, session.Id, session.Address);
-        if (_authenticator is null)
-        {
-            session.Authenticated = true;
-        }
-        else
-        {
-            _ = EnforceHandshakeTimeoutAsync(session);
-        }
-
         try
         {
+            // Until the handshake is done the session is not authenticated, so nothing is relayed to it.
+            if (_tlsOptions is not null && !await AuthenticateTlsAsync(session).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            connection.Start();
+            if (_authenticator is null)
+            {
+                session.Authenticated = true;
+            }
+            else
+            {
+                _ = EnforceHandshakeTimeoutAsync(session);
+            }
+
             await connection.ReadFramesAsync(
                 frame => HandleFrame(session, frame),
                 length => Reject(
@@ -47,7 +53,8 @@ public sealed partial class EventBridgeServer
                     "frame_too_large",
                     $"The frame of {length} bytes is longer than the maximum of {_options.MaxFrameBytes} bytes; it was discarded.",
                     seq: null),
-                () => SendPendingAck(session)).ConfigureAwait(false);
+                () => SendPendingAck(session),
+                _tlsOptions is null ? first => AcceptPlainFirstByte(session, first) : null).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -65,12 +72,24 @@ public sealed partial class EventBridgeServer
                 session.CloseReason ??= "slow consumer: a write timed out";
             }
 
+            if (session.CloseReason is null && !session.ReceivedFrame && connection.TlsProtocol is not null)
+            {
+                // With TLS 1.3 the server's side of the handshake ends before the client checks the certificate, so a
+                // client that rejects it just closes, and this is all the server can see of the rejection.
+                session.CloseReason = "closed by the client after the TLS handshake, before any frame; a client that " +
+                    "rejects the server's certificate does this";
+            }
+
             _sessions.TryRemove(session.Id, out _);
             PublishSessionList();
             await connection.DisposeAsync().ConfigureAwait(false);
 
-            Log.ClientDisconnected(
-                _logger, session.Id, session.Origin.Name, session.Address, session.CloseReason ?? "connection closed by the client");
+            if (!session.TlsFailed)
+            {
+                Log.ClientDisconnected(
+                    _logger, session.Id, session.Origin.Name, session.Address, session.CloseReason ?? "connection closed by the client");
+            }
+
             if (session.Announced)
             {
                 Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientDisconnected, session.Origin));
@@ -81,6 +100,7 @@ public sealed partial class EventBridgeServer
     private ValueTask HandleFrame(ClientSession session, ReadOnlySequence<byte> line)
     {
         Interlocked.Exchange(ref session.LastReceived, Environment.TickCount64);
+        session.ReceivedFrame = true;
 
         // The line is copied once, behind room for the session's source prefix, so that an event frame is relayed
         // from this same array: the prefix, then the original members, without re-encoding the payload.
@@ -319,12 +339,12 @@ public sealed partial class EventBridgeServer
     private static bool MayReceive(ClientSession session, EventMessage message) =>
         session.Authenticated && (session.Grant is not { } grant || grant.Receive.Permits(message.Signal, message.Namespace));
 
-    /// <summary>Disconnects a client that did not authenticate in time.</summary>
+    /// <summary>Disconnects a client that did not authenticate in time; the time counts from the accept, TLS included.</summary>
     private async Task EnforceHandshakeTimeoutAsync(ClientSession session)
     {
         try
         {
-            await Task.Delay(_options.HandshakeTimeout, session.Connection.Closing).ConfigureAwait(false);
+            await Task.Delay(RemainingHandshakeTime(session), session.Connection.Closing).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -422,6 +442,9 @@ public sealed partial class EventBridgeServer
         /// <summary>When the last frame arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
         public long LastReceived = Environment.TickCount64;
 
+        /// <summary>When the connection was accepted, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+        public readonly long AcceptedAt = Environment.TickCount64;
+
         private EventOrigin _origin = null!;
 
         public ClientSession(long id, FrameConnection connection)
@@ -473,10 +496,19 @@ public sealed partial class EventBridgeServer
         /// <summary>The token the client presented, which sets its permissions; null when tokens are not required.</summary>
         public EventBridgeToken? Grant { get; set; }
 
+        /// <summary>Whether any frame arrived on the connection; read loop only, and after it ended.</summary>
+        public bool ReceivedFrame { get; set; }
+
         /// <summary>Whether the client has sent a ping, which makes it subject to the idle timeout.</summary>
         public bool Pings { get; set; }
 
         /// <summary>Why the server closed the connection, for the disconnect log line; null when the client left.</summary>
         public string? CloseReason { get; set; }
+
+        /// <summary>
+        /// Whether the connection closed because its TLS handshake failed or did not match the server. Such a close is
+        /// logged, rate-limited, by the TLS code instead of the disconnect line.
+        /// </summary>
+        public bool TlsFailed { get; set; }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using EventBridge.Transport;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private long _idleDisconnects;
     private long _rejectedConnections;
     private readonly TokenAuthenticator? _authenticator;
+    private readonly SslServerAuthenticationOptions? _tlsOptions;
     private IDisposable? _watcher;
     private long _nextSessionId;
     private int _state;
@@ -75,6 +77,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
                 _options.AuthToken is null ? tokens : [.. tokens, new EventBridgeToken("shared", _options.AuthToken)]);
         }
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
+        _tlsOptions = CreateTlsOptions(_options.Tls);
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeServer>();
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
         _serverOrigin = new EventOrigin(_options.Name, null);
@@ -90,7 +93,10 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     /// <summary>The port the server listens on, once started; with port 0 in the options, the port that was picked.</summary>
     public int Port => LocalEndPoint?.Port ?? _options.Port;
 
-    /// <summary>The number of open client connections, including those that have not sent a hello yet.</summary>
+    /// <summary>
+    /// The number of open client connections, including those that have not sent a hello or finished their TLS
+    /// handshake yet.
+    /// </summary>
     public int ClientCount => _sessions.Count;
 
     /// <summary>
@@ -147,6 +153,11 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         Log.Started(_logger, LocalEndPoint?.ToString() ?? _options.Host);
+        if (_options.Tls is { } tls)
+        {
+            LogTlsCertificate(tls);
+        }
+
         if (!IPAddress.IsLoopback(address) && _authenticator is null)
         {
             Log.UnauthenticatedOnNetwork(_logger, LocalEndPoint?.ToString() ?? _options.Host);

@@ -88,11 +88,23 @@ public sealed record EventBridgeServerOptions
     public IReadOnlyList<EventBridgeToken>? Tokens { get; init; }
 
     /// <summary>
-    /// How long a client has, when tokens are required, to send a <c>hello</c> with a valid token. Default: 5 seconds:
-    /// a real client sends its hello at once, and a connection that never does holds a slot for no more than this.
-    /// A client that misses it gets an <c>auth_timeout</c> error frame and is disconnected.
+    /// How long a new connection has, counted from when it is accepted, to finish its TLS handshake (when
+    /// <see cref="Tls"/> is set) and to send a <c>hello</c> with a valid token (when tokens are required). Default:
+    /// 5 seconds: a real client does both at once, and a connection that never does holds a slot for no more than this.
+    /// A connection that misses the TLS handshake is closed; a client that misses the token gets an
+    /// <c>auth_timeout</c> error frame and is disconnected. On a plain server without tokens the <c>hello</c> is
+    /// optional, so there this timeout does not apply: a client may connect and only listen.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The certificate for TLS; see <see cref="EventBridgeServerTlsOptions.LoadPemFiles"/> and
+    /// <see cref="EventBridgeServerTlsOptions.LoadPfxFile"/>. Default: none, so connections are plain TCP. With it
+    /// set, every connection must start with a TLS handshake within <see cref="HandshakeTimeout"/>. A client that
+    /// sends plain text instead gets a plain-text <c>tls_required</c> error frame and is disconnected; a failed
+    /// handshake is logged and closes only that connection.
+    /// </summary>
+    public EventBridgeServerTlsOptions? Tls { get; init; }
 
     /// <summary>The backlog of connections waiting to be accepted. Default: 512.</summary>
     public int ListenBacklog { get; init; } = 512;

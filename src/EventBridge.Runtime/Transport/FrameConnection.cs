@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
@@ -26,6 +27,8 @@ internal enum SendResult
 /// One TCP connection that carries frames: a read loop over a <see cref="PipeReader"/>, and a write loop that
 /// drains queued frames into the socket, joining small frames into larger writes. Writers that need
 /// backpressure instead of a queue use <see cref="WriteAsync"/>, which shares the write lock with the loop.
+/// A TLS handshake, when the connection uses TLS, runs before <see cref="Start"/>, and every later read and write
+/// goes through its <see cref="SslStream"/>.
 /// </summary>
 internal sealed class FrameConnection : IAsyncDisposable
 {
@@ -36,8 +39,8 @@ internal sealed class FrameConnection : IAsyncDisposable
     private const int ReadBufferBytes = 16 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _reader;
+    private Stream _stream;
+    private PipeReader? _reader;
     private readonly Channel<byte[]> _outbound;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameBytes;
@@ -61,10 +64,6 @@ internal sealed class FrameConnection : IAsyncDisposable
         _socket.NoDelay = true;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        // Zero-byte reads wait for data without holding a read buffer, so an idle connection costs no 16 KiB buffer.
-        _reader = PipeReader.Create(
-            _stream,
-            new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true, useZeroByteReads: true));
 
         // The byte count in Send bounds this channel, so the channel itself needs no capacity.
         _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
@@ -84,8 +83,73 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// <summary>The bytes queued by <see cref="Send(byte[])"/> and not yet written to the socket.</summary>
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
-    /// <summary>Starts the write loop; call once before <see cref="ReadFramesAsync"/>.</summary>
-    public void Start() => _writeLoop = Task.Run(WriteLoopAsync);
+    /// <summary>The TLS protocol of the connection, once its TLS handshake completed; null on a plain connection.</summary>
+    public System.Security.Authentication.SslProtocols? TlsProtocol => (_stream as SslStream)?.SslProtocol;
+
+    /// <summary>Starts the write loop; call once, after any TLS handshake and before <see cref="ReadFramesAsync"/>.</summary>
+    public void Start()
+    {
+        // Zero-byte reads wait for data without holding a read buffer, so an idle connection costs no 16 KiB buffer.
+        // SslStream passes a zero-byte read through to the socket, so this holds for TLS connections too.
+        _reader = PipeReader.Create(
+            _stream,
+            new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true, useZeroByteReads: true));
+        _writeLoop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Waits until the peer sends its first byte and returns it without consuming it, or returns -1 when the peer
+    /// closes first. Call before <see cref="Start"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired or the connection closed.</exception>
+    public async ValueTask<int> PeekFirstByteAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        var first = new byte[1];
+        var read = await _socket.ReceiveAsync(first, SocketFlags.Peek, linked.Token).ConfigureAwait(false);
+        return read == 0 ? -1 : first[0];
+    }
+
+    /// <summary>Runs the server side of a TLS handshake; call before <see cref="Start"/>.</summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The handshake failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired or the connection closed.</exception>
+    public Task AuthenticateAsServerAsync(SslServerAuthenticationOptions options, CancellationToken cancellationToken) =>
+        UpgradeToTlsAsync((ssl, token) => ssl.AuthenticateAsServerAsync(options, token), cancellationToken);
+
+    /// <summary>Runs the client side of a TLS handshake; call before <see cref="Start"/>.</summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">
+    /// The handshake failed, for example because the server's certificate is not valid.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired or the connection closed.</exception>
+    public Task AuthenticateAsClientAsync(SslClientAuthenticationOptions options, CancellationToken cancellationToken) =>
+        UpgradeToTlsAsync((ssl, token) => ssl.AuthenticateAsClientAsync(options, token), cancellationToken);
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> straight to the socket, ends sending, and reads and discards what the peer
+    /// still sends until it closes or <paramref name="timeout"/> passes; then closes the connection. Reading the rest
+    /// first matters because closing a socket with unread bytes sends a reset, which can destroy the final bytes
+    /// before the peer reads them. Call instead of <see cref="Start"/>.
+    /// </summary>
+    public async Task SendFinalAndCloseAsync(ReadOnlyMemory<byte> bytes, TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await _socket.SendAsync(bytes, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Send);
+            var discard = new byte[1024];
+            while (await _socket.ReceiveAsync(discard, SocketFlags.None, deadline.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer left first or kept sending; either way the connection closes now.
+        }
+
+        await CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
+    }
 
     /// <summary>Queues a frame for the write loop unless the connection is closing or its queue is full.</summary>
     public SendResult Send(byte[] frame) => Send(frame, ignoreLimit: false);
@@ -129,17 +193,33 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// Reads frames until the peer closes the connection or <see cref="CloseAsync"/> is called. A line longer than the
     /// maximum frame size is discarded up to its newline and reported through <paramref name="onOversized"/>.
     /// <paramref name="onBatchEnd"/> runs after the frames of each read, which lets a caller answer a burst once.
+    /// When <paramref name="acceptFirstByte"/> returns false for the first byte received, reading stops at once.
     /// </summary>
-    public async Task ReadFramesAsync(FrameHandler onFrame, Action<long> onOversized, Action? onBatchEnd = null)
+    public async Task ReadFramesAsync(
+        FrameHandler onFrame,
+        Action<long> onOversized,
+        Action? onBatchEnd = null,
+        Func<byte, bool>? acceptFirstByte = null)
     {
+        var reader = _reader ?? throw new InvalidOperationException("Call Start before ReadFramesAsync.");
         var discarding = false;
         long discarded = 0;
         try
         {
             while (true)
             {
-                var result = await _reader.ReadAsync(_closing.Token).ConfigureAwait(false);
+                var result = await reader.ReadAsync(_closing.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                if (acceptFirstByte is not null && !buffer.IsEmpty)
+                {
+                    if (!acceptFirstByte(buffer.FirstSpan[0]))
+                    {
+                        return;
+                    }
+
+                    acceptFirstByte = null;
+                }
+
                 while (true)
                 {
                     if (discarding)
@@ -185,7 +265,7 @@ internal sealed class FrameConnection : IAsyncDisposable
                     buffer = buffer.Slice(buffer.End);
                 }
 
-                _reader.AdvanceTo(buffer.Start, buffer.End);
+                reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     return;
@@ -207,7 +287,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
-            await _reader.CompleteAsync().ConfigureAwait(false);
+            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -240,7 +320,8 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
         }
 
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        // A TLS handshake that completes after this point sees _closed and disposes its own stream.
+        await Volatile.Read(ref _stream).DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -252,6 +333,31 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
 
         _closing.Dispose();
+    }
+
+    private async Task UpgradeToTlsAsync(Func<SslStream, CancellationToken, Task> authenticate, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        try
+        {
+            await authenticate(ssl, linked.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        Interlocked.Exchange(ref _stream, ssl);
+
+        // CloseAsync sets _closed before it reads _stream, so a close that raced with the handshake either disposes
+        // the SslStream itself or is seen here.
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new OperationCanceledException("The connection closed during the TLS handshake.", _closing.Token);
+        }
     }
 
     private SendResult Send(byte[] frame, bool ignoreLimit)
