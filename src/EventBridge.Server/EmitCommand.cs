@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -129,13 +128,11 @@ internal static partial class EmitCommand
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is SocketException or TimeoutException or IOException)
+        catch (Exception exception) when (ServerAddress.IsConnectFailure(exception))
         {
             await client.DisposeAsync().ConfigureAwait(false);
             Log.ConnectFailed(logger, exception, address);
-            await Console.Error.WriteLineAsync(
-                $"Cannot connect to the EventBridge server at {address}: {exception.Message}. " +
-                "Check that 'eventbridge serve' runs there, or pass --host and --port.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, address)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 

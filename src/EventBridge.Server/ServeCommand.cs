@@ -41,6 +41,7 @@ internal static partial class ServeCommand
             HelpName = "bytes",
         };
         var limits = ServeLimitOptions.Create(defaults);
+        var tls = new ServeTlsOptions();
         var shutdownTimeout = new Option<double>("--shutdown-timeout")
         {
             Description = "How long a shutdown waits for queued frames to reach clients before closing their connections, in seconds.",
@@ -63,9 +64,16 @@ internal static partial class ServeCommand
             shutdownTimeout,
         };
         limits.AddTo(command);
+        tls.AddTo(command);
         logging.AddTo(command);
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!tls.TryLoad(parse, out var tlsOptions, out var tlsError))
+            {
+                await Console.Error.WriteLineAsync(tlsError).ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             var options = new EventBridgeServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -73,9 +81,10 @@ internal static partial class ServeCommand
                 Name = parse.GetValue(name)!,
                 MaxFrameBytes = parse.GetValue(maxFrameBytes),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)),
+                Tls = tlsOptions,
             };
             options = limits.Apply(parse, options);
-            return RunAsync(options, logging.CreateFactory(parse), cancellationToken);
+            return await RunAsync(options, logging.CreateFactory(parse), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

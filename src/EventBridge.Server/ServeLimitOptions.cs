@@ -73,7 +73,8 @@ internal sealed class ServeLimitOptions
         };
         _handshakeTimeout = new Option<double>("--handshake-timeout")
         {
-            Description = "How long a client has to send a hello with a valid token when tokens are required, in seconds.",
+            Description = "How long a new connection has to finish its TLS handshake (with a certificate) and to send a hello " +
+                "with a valid token (when tokens are required), in seconds.",
             DefaultValueFactory = _ => defaults.HandshakeTimeout.TotalSeconds,
             CustomParser = Validation.PositiveSeconds,
             HelpName = "seconds",

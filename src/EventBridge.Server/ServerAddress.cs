@@ -1,9 +1,14 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace EventBridge.Server;
 
-/// <summary>The options that tell a client command which server to connect to, and how long to wait for it.</summary>
+/// <summary>The options that tell a client command which server to connect to, how, and how long to wait for it.</summary>
 internal sealed class ServerAddress
 {
     private readonly Option<string> _host = new("--host")
@@ -21,10 +26,29 @@ internal sealed class ServerAddress
 
     private readonly Option<double> _connectTimeout = new("--connect-timeout")
     {
-        Description = "How long to wait for the server to accept the connection and welcome the client, in seconds.",
+        Description = "How long to wait for the server to accept the connection, finish the TLS handshake and welcome the client, in seconds.",
         DefaultValueFactory = _ => 5,
         CustomParser = Validation.PositiveSeconds,
         HelpName = "seconds",
+    };
+
+    private readonly Option<bool> _tls = new("--tls")
+    {
+        Description = "Connect with TLS and check the server's certificate against the system's trusted CAs.",
+    };
+
+    private readonly Option<X509Certificate2Collection?> _tlsCa = new("--tls-ca")
+    {
+        Description = "Connect with TLS and trust the CA certificates in this PEM or DER file, in place of the system's " +
+            "trusted CAs; for a server with a private CA or a self-signed certificate. Implies --tls.",
+        CustomParser = ReadCaFile,
+        HelpName = "path",
+    };
+
+    private readonly Option<string?> _tlsServerName = new("--tls-server-name")
+    {
+        Description = "The name the server's TLS certificate must be issued for. Default: the --host value. Implies --tls.",
+        HelpName = "name",
     };
 
     private readonly Option<string> _name;
@@ -38,20 +62,59 @@ internal sealed class ServerAddress
         };
     }
 
+    /// <summary>Returns the message for a failed connection attempt, with the options that may fix it.</summary>
+    public static string DescribeConnectFailure(Exception exception, string address)
+    {
+        // Socket errors come without a final period, and the messages of this project's exceptions with one.
+        var failure = $"Cannot connect to the EventBridge server at {address}: {exception.Message.TrimEnd('.')}. ";
+        return exception is AuthenticationException
+            ? failure + "Use --tls-ca to trust a private CA or a self-signed certificate, --tls-server-name to check " +
+              "another name, or leave out the TLS options for a server without TLS."
+            : failure + "Check that 'eventbridge serve' runs there, or pass --host and --port.";
+    }
+
+    /// <summary>Whether a connection attempt failed for a reason that the command reports instead of throwing.</summary>
+    public static bool IsConnectFailure(Exception exception) =>
+        exception is SocketException or TimeoutException or IOException or AuthenticationException;
+
     public void AddTo(Command command)
     {
         command.Options.Add(_host);
         command.Options.Add(_port);
         command.Options.Add(_name);
         command.Options.Add(_connectTimeout);
+        command.Options.Add(_tls);
+        command.Options.Add(_tlsCa);
+        command.Options.Add(_tlsServerName);
     }
 
-    public EventBridgeClientOptions CreateClientOptions(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => new()
+    public EventBridgeClientOptions CreateClientOptions(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
     {
-        Host = parse.GetValue(_host)!,
-        Port = parse.GetValue(_port),
-        Name = parse.GetValue(_name)!,
-        ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(_connectTimeout)),
-        LoggerFactory = loggerFactory,
-    };
+        var caCertificates = parse.GetValue(_tlsCa);
+        var serverName = parse.GetValue(_tlsServerName);
+        var useTls = parse.GetValue(_tls) || caCertificates is not null || serverName is not null;
+        return new EventBridgeClientOptions
+        {
+            Host = parse.GetValue(_host)!,
+            Port = parse.GetValue(_port),
+            Name = parse.GetValue(_name)!,
+            ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(_connectTimeout)),
+            LoggerFactory = loggerFactory,
+            Tls = useTls ? new EventBridgeClientTlsOptions { CaCertificates = caCertificates, TargetHost = serverName } : null,
+        };
+    }
+
+    private static X509Certificate2Collection? ReadCaFile(ArgumentResult result)
+    {
+        var path = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        try
+        {
+            return EventBridgeClientTlsOptions.LoadCaCertificates(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            result.AddError($"Cannot read the CA certificate file '{path}': {exception.Message}");
+            return null;
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace EventBridge.Server;
@@ -104,12 +103,10 @@ internal static partial class TailCommand
         {
             await client.ConnectAsync(signals.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is SocketException or TimeoutException or IOException)
+        catch (Exception exception) when (ServerAddress.IsConnectFailure(exception))
         {
             Log.ConnectFailed(logger, exception, address);
-            await Console.Error.WriteLineAsync(
-                $"Cannot connect to the EventBridge server at {address}: {exception.Message}. " +
-                "Check that 'eventbridge serve' runs there, or pass --host and --port.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, address)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)

@@ -31,7 +31,10 @@ internal sealed class CommandProcess : IAsyncDisposable
 
     public IReadOnlyCollection<string> ErrorLines => _errors;
 
-    public static CommandProcess Start(params string[] arguments)
+    public static CommandProcess Start(params string[] arguments) => Start(environment: null, arguments);
+
+    /// <summary>Starts the command with extra environment variables, for secrets that must stay out of the arguments.</summary>
+    public static CommandProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -46,6 +49,11 @@ internal sealed class CommandProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start };
@@ -67,9 +75,15 @@ internal sealed class CommandProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>serve</c> on a free loopback port and returns once it prints the port it listens on.</summary>
-    public static async Task<(CommandProcess Process, int Port)> StartServerAsync(params string[] extraArguments)
+    public static Task<(CommandProcess Process, int Port)> StartServerAsync(params string[] extraArguments) =>
+        StartServerAsync(environment: null, extraArguments);
+
+    /// <summary>Starts <c>serve</c> as <see cref="StartServerAsync(string[])"/> does, with extra environment variables.</summary>
+    public static async Task<(CommandProcess Process, int Port)> StartServerAsync(
+        IReadOnlyDictionary<string, string>? environment,
+        params string[] extraArguments)
     {
-        var server = Start(["serve", "--host", "127.0.0.1", "--port", "0", .. extraArguments]);
+        var server = Start(environment, ["serve", "--host", "127.0.0.1", "--port", "0", .. extraArguments]);
         var line = await server.WaitForOutputAsync(text => text.StartsWith("listening on ", StringComparison.Ordinal));
         var port = int.Parse(line[(line.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
         return (server, port);
