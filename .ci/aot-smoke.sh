@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Publishes the eventbridge command with NativeAOT, fails on any IL, trim or AOT warning, and smoke-tests the native
-# binary: serve on a free port, tail in the background, emit one event, and check that the tail printed it.
+# binary: serve on a free port, tail in the background, emit one event, and check that the tail printed it. It then
+# serves with a self-signed TLS certificate from openssl and checks that emit connects with --tls-ca and that a plain
+# emit is rejected.
 # Usage: bash .ci/aot-smoke.sh [output-folder]   (default: artifacts/aot)
 # Set EVENTBRIDGE_BIN to a built command (for example "dotnet path/eventbridge.dll") to skip the publish step.
 set -euo pipefail
@@ -10,15 +12,16 @@ out="${1:-artifacts/aot}"
 work="$(mktemp -d)"
 server_pid=""
 tail_pid=""
+tls_pid=""
 
 cleanup() {
     # Stop only the processes this script started, by their process ids.
-    for pid in "$tail_pid" "$server_pid"; do
+    for pid in "$tail_pid" "$server_pid" "$tls_pid"; do
         if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
         fi
     done
-    for pid in "$tail_pid" "$server_pid"; do
+    for pid in "$tail_pid" "$server_pid" "$tls_pid"; do
         if [[ -n "$pid" ]]; then
             # A process that ignores SIGTERM for 10 s is killed.
             for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -105,4 +108,35 @@ server_pid=""
 if grep -iE 'fail|crit|unhandled' "$work/serve.log" >/dev/null; then
     fail "serve logged an error"
 fi
+
+# TLS goes through OpenSSL at run time, which the publish step alone does not exercise.
+if ! command -v openssl >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$work/tls.key" -out "$work/tls.pem" 2>"$work/openssl.log" \
+    || fail "openssl could not create a test certificate"
+"${command[@]}" serve --host 127.0.0.1 --port 0 --tls-cert "$work/tls.pem" --tls-key "$work/tls.key" \
+    >"$work/tls-serve.out" 2>"$work/tls-serve.log" &
+tls_pid=$!
+port=""
+for _ in $(seq 300); do
+    port="$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$work/tls-serve.out")"
+    [[ -n "$port" ]] && break
+    kill -0 "$tls_pid" 2>/dev/null || fail "serve with TLS exited before listening"
+    sleep 0.1
+done
+[[ -n "$port" ]] || fail "serve with TLS did not print its port within 30 s"
+"${command[@]}" emit smoke.tls --port "$port" --tls-ca "$work/tls.pem" >"$work/tls-emit.out" 2>"$work/tls-emit.log" \
+    || fail "emit over TLS exited with status $?"
+status=0
+"${command[@]}" emit smoke.plain --port "$port" >"$work/plain-emit.out" 2>"$work/plain-emit.log" || status=$?
+[[ "$status" == 1 ]] || fail "a plain emit to the TLS server exited with status $status, not 1"
+grep -q 'only TLS connections' "$work/plain-emit.log" || fail "the plain emit did not report tls_required"
+kill -TERM "$tls_pid"
+status=0
+wait "$tls_pid" || status=$?
+tls_pid=""
+[[ "$status" == 0 ]] || fail "serve with TLS exited with status $status after SIGTERM"
+echo "aot-smoke: TLS passed"
 echo "aot-smoke: passed"

@@ -77,9 +77,10 @@ public sealed partial class EventBridgeClient
             EventName = "ServerSilent")]
         public static partial void ServerSilent(ILogger logger, string clientName, long silenceMilliseconds);
 
-        [LoggerMessage(3019, LogLevel.Warning, "Client {ClientName} failed the TLS handshake with {Server}: {Reason}",
+        // Debug, because the exception that follows is logged as ConnectFailed or ReconnectFailed with this reason in it.
+        [LoggerMessage(3019, LogLevel.Debug, "Client {ClientName} failed the TLS handshake with {Server}: {Reason}",
             EventName = "TlsHandshakeFailed")]
-        public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, string clientName, string server, string reason);
+        public static partial void TlsHandshakeFailed(ILogger logger, string clientName, string server, string reason);
 
         // Next free id in this range: 3020.
     }

@@ -64,7 +64,7 @@ public sealed partial class EventBridgeClient
             if (timeout.IsCancellationRequested)
             {
                 var seconds = _options.ConnectTimeout.TotalSeconds;
-                Log.TlsHandshakeFailed(_logger, exception, _options.Name, server, $"timed out after {seconds:0.###} s");
+                Log.TlsHandshakeFailed(_logger, _options.Name, server, $"timed out after {seconds:0.###} s");
                 throw new TimeoutException(
                     $"The TLS handshake with the EventBridge server at {server} did not finish within {seconds:0.###} s. " +
                     "Check that the server has TLS turned on.", exception);
@@ -75,7 +75,7 @@ public sealed partial class EventBridgeClient
                     ? "the server closed the connection during the handshake; a server without TLS does this, so check " +
                       "that the server has a certificate, or connect without TLS"
                     : exception.Message);
-            Log.TlsHandshakeFailed(_logger, exception, _options.Name, server, reason);
+            Log.TlsHandshakeFailed(_logger, _options.Name, server, reason);
             throw new AuthenticationException($"The TLS handshake with the EventBridge server at {server} failed: {reason}.", exception);
         }
     }

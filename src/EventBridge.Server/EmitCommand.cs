@@ -132,7 +132,7 @@ internal static partial class EmitCommand
         {
             await client.DisposeAsync().ConfigureAwait(false);
             Log.ConnectFailed(logger, exception, address);
-            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, address)).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, options)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 

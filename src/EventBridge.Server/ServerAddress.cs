@@ -63,14 +63,19 @@ internal sealed class ServerAddress
     }
 
     /// <summary>Returns the message for a failed connection attempt, with the options that may fix it.</summary>
-    public static string DescribeConnectFailure(Exception exception, string address)
+    public static string DescribeConnectFailure(Exception exception, EventBridgeClientOptions options)
     {
         // Socket errors come without a final period, and the messages of this project's exceptions with one.
-        var failure = $"Cannot connect to the EventBridge server at {address}: {exception.Message.TrimEnd('.')}. ";
-        return exception is AuthenticationException
-            ? failure + "Use --tls-ca to trust a private CA or a self-signed certificate, --tls-server-name to check " +
-              "another name, or leave out the TLS options for a server without TLS."
-            : failure + "Check that 'eventbridge serve' runs there, or pass --host and --port.";
+        var failure = $"Cannot connect to the EventBridge server at {options.Host}:{options.Port}: {exception.Message.TrimEnd('.')}. ";
+        if (exception is not AuthenticationException)
+        {
+            return failure + "Check that 'eventbridge serve' runs there, or pass --host and --port.";
+        }
+
+        return options.Tls is null
+            ? failure + "For a server with TLS, pass --tls, or --tls-ca with the CA certificate of a private CA."
+            : failure + "Use --tls-ca to trust a private CA or a self-signed certificate, --tls-server-name to check " +
+              "another name, or leave out the TLS options for a server without TLS.";
     }
 
     /// <summary>Whether a connection attempt failed for a reason that the command reports instead of throwing.</summary>

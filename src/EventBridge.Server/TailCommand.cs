@@ -106,7 +106,7 @@ internal static partial class TailCommand
         catch (Exception exception) when (ServerAddress.IsConnectFailure(exception))
         {
             Log.ConnectFailed(logger, exception, address);
-            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, address)).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, options)).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)

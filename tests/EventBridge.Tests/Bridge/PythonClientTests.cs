@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using EventBridge.Tests.Tls;
 
 namespace EventBridge.Tests.Bridge;
 
@@ -12,14 +13,22 @@ public sealed class PythonClientTests
 
     private const string DotNetText = "from .NET: 👋🏽 漢字 e\u0301";
 
-    [SkippableFact]
-    public async Task PythonClient_ExchangesEventsBothWays()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PythonClient_ExchangesEventsBothWays(bool tls)
     {
         var python = FindOnPath("python3");
         Skip.If(python is null, "python3 is not on PATH; this interoperability test needs a Python 3 interpreter.");
 
-        await using var server = await Bridge.StartServerAsync();
-        await using var dotnet = await Bridge.ConnectAsync(server, "dotnet");
+        // With TLS the Python client uses its standard ssl module, trusting only the test's CA.
+        using var certificates = new TestCertificates();
+        await using var server = await Bridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            Tls = tls ? new EventBridgeServerTlsOptions(certificates.IssueServerCertificate("127.0.0.1")) : null,
+        });
+        await using var dotnet = await Bridge.ConnectAsync(
+            server, "dotnet", options => options with { Tls = tls ? certificates.TrustingClientOptions : null });
         using var fromPython = new EventRecorder(dotnet.Bus, "from_python");
 
         var start = new ProcessStartInfo(python!)
@@ -34,6 +43,11 @@ public sealed class PythonClientTests
         start.ArgumentList.Add("127.0.0.1");
         start.ArgumentList.Add(server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("python");
+        if (tls)
+        {
+            start.ArgumentList.Add(certificates.CaPemPath);
+        }
+
         start.Environment["PYTHONIOENCODING"] = "utf-8";
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """An EventBridge client written from docs/protocol.md with the standard library only.
 
-Usage: python_client.py HOST PORT NAME
+Usage: python_client.py HOST PORT NAME [CA_FILE]
+
+With CA_FILE it connects with TLS and trusts only the CA certificates in that PEM file, checking that the server's
+certificate is issued for HOST.
 
 It connects, sends hello, waits for the welcome, and prints {"type":"ready"} on standard output. It then sends one
 event frame with only "signal", "args" and "kwargs" (signal "from_python"), waits for an event with signal
@@ -11,6 +14,7 @@ exit code 2.
 
 import json
 import socket
+import ssl
 import sys
 
 TIMEOUT_SECONDS = 30
@@ -33,6 +37,9 @@ def read_frames(stream):
 def main():
     host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     sock = socket.create_connection((host, port), timeout=TIMEOUT_SECONDS)
+    if len(sys.argv) > 4:
+        context = ssl.create_default_context(cafile=sys.argv[4])
+        sock = context.wrap_socket(sock, server_hostname=host)
     stream = sock.makefile("rwb")
     frames = read_frames(stream)
 

@@ -66,7 +66,8 @@ public sealed class TlsCommandTests : IDisposable
 
         var (plain, plainEmit) = await CommandProcess.RunAsync("emit", "secure.message", "--port", Port(port));
         Assert.True(plain == 1, $"emit exited with {plain}.{plainEmit.Describe()}");
-        Assert.Contains(plainEmit.ErrorLines, line => line.Contains("only TLS connections", StringComparison.Ordinal));
+        Assert.Contains(plainEmit.ErrorLines, line => line.Contains("only TLS connections", StringComparison.Ordinal)
+            && line.Contains("pass --tls", StringComparison.Ordinal));
     }
 
     [Fact]
