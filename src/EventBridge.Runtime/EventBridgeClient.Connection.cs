@@ -253,7 +253,7 @@ public sealed partial class EventBridgeClient
     private void DeliverRemote(Frame frame, byte[] bytes)
     {
         // An empty id is treated like a missing one, so the event gets a fresh id instead of failing to parse.
-        var id = string.IsNullOrEmpty(frame.Id) ? default : EventId.Parse(frame.Id);
+        var id = frame.Id;
 
         // Ids are unique per sender only (clients in other languages may count from 1), so they are remembered
         // together with the sender's name.

@@ -102,12 +102,27 @@ public sealed partial class EventBridgeServer
         Interlocked.Exchange(ref session.LastReceived, Environment.TickCount64);
         session.ReceivedFrame = true;
 
-        // The line is copied once, behind room for the session's source prefix, so that an event frame is relayed
-        // from this same array: the prefix, then the original members, without re-encoding the payload.
+        // The line is copied once into a pooled array, behind room for the session's source prefix, so that an event
+        // frame is relayed from this same array: the prefix, then the original members, without re-encoding the
+        // payload. Every receiver's send queue takes a reference; the array returns to the pool after the last write.
         var prefix = session.RelayPrefix;
-        var bytes = new byte[prefix.Length + line.Length + 1];
-        var original = bytes.AsSpan(prefix.Length, (int)line.Length);
-        line.CopyTo(original);
+        var pooled = PooledFrame.Rent(prefix.Length + (int)line.Length + 1);
+        try
+        {
+            line.CopyTo(pooled.Buffer.AsSpan(prefix.Length, (int)line.Length));
+            HandleFrame(session, pooled, prefix);
+        }
+        finally
+        {
+            pooled.Release();
+        }
+
+        return default;
+    }
+
+    private void HandleFrame(ClientSession session, PooledFrame pooled, byte[] prefix)
+    {
+        var original = pooled.Buffer.AsSpan(prefix.Length, pooled.Length - prefix.Length - 1);
         Frame frame;
         try
         {
@@ -116,20 +131,20 @@ public sealed partial class EventBridgeServer
         catch (ProtocolException exception)
         {
             Reject(session, exception.Code, exception.Message, seq: null);
-            return default;
+            return;
         }
 
         if (!session.Authenticated && frame.Kind != FrameKind.Hello)
         {
             Reject(session, "auth_required", "Send a hello frame with a valid token first; this frame was ignored.", frame.Seq);
-            return default;
+            return;
         }
 
         switch (frame.Kind)
         {
             case FrameKind.Event:
                 Announce(session);
-                RelayFromClient(session, frame, bytes, prefix);
+                RelayFromClient(session, frame, pooled, prefix);
                 if (frame.Seq is { } seq)
                 {
                     session.PendingAck = Math.Max(session.PendingAck, seq);
@@ -155,8 +170,6 @@ public sealed partial class EventBridgeServer
                 // A pong, or a frame only a server sends: nothing to answer.
                 break;
         }
-
-        return default;
     }
 
     private void HandleHello(ClientSession session, Frame frame)
@@ -219,9 +232,9 @@ public sealed partial class EventBridgeServer
 
     /// <param name="session">The sending client's session.</param>
     /// <param name="frame">The parsed frame.</param>
-    /// <param name="bytes">The frame, starting at the length of <paramref name="prefix"/>, with one spare byte at the end.</param>
-    /// <param name="prefix">The session's relay prefix, for which <paramref name="bytes"/> has room in front.</param>
-    private void RelayFromClient(ClientSession session, Frame frame, byte[] bytes, byte[] prefix)
+    /// <param name="pooled">The frame, starting at the length of <paramref name="prefix"/>, with one spare byte at the end.</param>
+    /// <param name="prefix">The session's relay prefix, for which <paramref name="pooled"/> has room in front.</param>
+    private void RelayFromClient(ClientSession session, Frame frame, PooledFrame pooled, byte[] prefix)
     {
         var problem = SignalNames.Validate(frame.Signal);
         if (problem is not null)
@@ -242,7 +255,7 @@ public sealed partial class EventBridgeServer
         }
 
         // An empty id is treated like a missing one, so the event gets a fresh id instead of failing to parse.
-        var id = string.IsNullOrEmpty(frame.Id) ? default : EventId.Parse(frame.Id);
+        var id = frame.Id;
         // Ids are remembered per sender name, so one client cannot suppress another client's events by sending
         // their ids first.
         if (!_seenIds.TryAdd(session.Origin.Name, id))
@@ -251,6 +264,17 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        // A frame with its id and no source of its own, that nothing on the server's bus observes but the relay,
+        // is forwarded from the pooled array without a message object.
+        if (frame.HasId && !frame.HasSource && Bus.ReachesOnly(_relayWatcher!, frame.Signal!, frame.Namespace)
+            && CompleteRelayFrame(pooled.Buffer.AsSpan(0, pooled.Length), prefix))
+        {
+            RelayToOthers(session.Origin, frame.Signal!, frame.Namespace, pooled);
+            return;
+        }
+
+        // The message may outlive this call (a server consumer can keep it), so it gets arrays of its own.
+        var bytes = pooled.Buffer.AsSpan(0, pooled.Length).ToArray();
         var original = bytes.AsMemory(prefix.Length, bytes.Length - prefix.Length - 1);
         var message = new JsonEventMessage(
             frame.Signal!,
@@ -263,7 +287,7 @@ public sealed partial class EventBridgeServer
         {
             // A frame that claims its own source, or lacks the id that every relayed event carries, gets a new
             // envelope; the payload bytes are still copied as they are.
-            RelayFrame = frame.HasSource || frame.Id is null ? null : CompleteRelayFrame(bytes, prefix),
+            RelayFrame = !frame.HasSource && frame.HasId && CompleteRelayFrame(bytes, prefix) ? bytes : null,
         };
         Bus.Emit(message);
     }
@@ -271,21 +295,33 @@ public sealed partial class EventBridgeServer
     /// <summary>
     /// Turns <paramref name="bytes"/> (prefix room, frame, one spare byte) into the relayed frame: the source prefix,
     /// a comma in place of the frame's opening brace, the frame's members and a newline. Returns
-    /// <see langword="null"/> when the frame does not start with its brace (leading whitespace); such a frame gets a
-    /// new envelope instead.
+    /// <see langword="false"/>, and changes nothing, when the frame does not start with its brace (leading
+    /// whitespace); such a frame gets a new envelope instead.
     /// </summary>
-    private static byte[]? CompleteRelayFrame(byte[] bytes, byte[] prefix)
+    private static bool CompleteRelayFrame(Span<byte> bytes, byte[] prefix)
     {
         if (bytes[prefix.Length] != (byte)'{')
         {
-            return null;
+            return false;
         }
 
         // An event frame always has a "signal" member, so a member follows the brace and the comma is valid.
-        prefix.CopyTo(bytes, 0);
+        prefix.CopyTo(bytes);
         bytes[prefix.Length] = (byte)',';
         bytes[^1] = (byte)'\n';
-        return bytes;
+        return true;
+    }
+
+    /// <summary>Queues a relayed frame for every client but its sender that may receive it.</summary>
+    private void RelayToOthers(EventOrigin sender, string signal, string? @namespace, PooledFrame frame)
+    {
+        foreach (var session in Volatile.Read(ref _sessionList))
+        {
+            if (!ReferenceEquals(session.Origin, sender) && MayReceive(session, signal, @namespace))
+            {
+                OnSendResult(session, session.Connection.Send(frame));
+            }
+        }
     }
 
     private void OnBusEvent(EventMessage message)
@@ -337,7 +373,10 @@ public sealed partial class EventBridgeServer
     /// event. A denied event is skipped silently: receiving it is not something the client asked for.
     /// </summary>
     private static bool MayReceive(ClientSession session, EventMessage message) =>
-        session.Authenticated && (session.Grant is not { } grant || grant.Receive.Permits(message.Signal, message.Namespace));
+        MayReceive(session, message.Signal, message.Namespace);
+
+    private static bool MayReceive(ClientSession session, string signal, string? @namespace) =>
+        session.Authenticated && (session.Grant is not { } grant || grant.Receive.Permits(signal, @namespace));
 
     /// <summary>Disconnects a client that did not authenticate in time; the time counts from the accept, TLS included.</summary>
     private async Task EnforceHandshakeTimeoutAsync(ClientSession session)
@@ -378,9 +417,12 @@ public sealed partial class EventBridgeServer
         }
     }
 
-    private void SendEvent(ClientSession session, byte[] frame)
+    private void SendEvent(ClientSession session, byte[] frame) => OnSendResult(session, session.Connection.Send(frame));
+
+    /// <summary>Disconnects a client as a slow consumer the first time its send queue is found full.</summary>
+    private void OnSendResult(ClientSession session, SendResult result)
     {
-        if (session.Connection.Send(frame) != SendResult.Full || Interlocked.Exchange(ref session.SlowConsumer, 1) != 0)
+        if (result != SendResult.Full || Interlocked.Exchange(ref session.SlowConsumer, 1) != 0)
         {
             return;
         }

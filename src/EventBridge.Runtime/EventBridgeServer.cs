@@ -40,6 +40,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private readonly TokenAuthenticator? _authenticator;
     private readonly SslServerAuthenticationOptions? _tlsOptions;
     private IDisposable? _watcher;
+
+    /// <summary>The relay's watcher on <see cref="Bus"/>, kept to tell whether anything else observes an event.</summary>
+    private EventWatcher? _relayWatcher;
     private long _nextSessionId;
     private int _state;
 
@@ -149,7 +152,8 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         }
 
         _listener = listener;
-        _watcher = Bus.Watch(OnBusEvent);
+        _relayWatcher = OnBusEvent;
+        _watcher = Bus.Watch(_relayWatcher);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
         Log.Started(_logger, LocalEndPoint?.ToString() ?? _options.Host);

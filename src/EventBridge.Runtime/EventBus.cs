@@ -275,6 +275,20 @@ public sealed partial class EventBus
 
     private bool HasPipeline => _hasPipeline;
 
+    /// <summary>
+    /// Whether an event of <paramref name="signal"/> in <paramref name="namespace"/> would reach nothing on this bus
+    /// but <paramref name="watcher"/>: no middleware, no other watcher and no consumer. A server relays such an
+    /// event straight from the received bytes instead of emitting a message for it.
+    /// </summary>
+    internal bool ReachesOnly(EventWatcher watcher, string signal, string? @namespace)
+    {
+        var watchers = Volatile.Read(ref _watchers);
+        return watchers.Length == 1
+            && ReferenceEquals(watchers[0], watcher)
+            && Volatile.Read(ref _middleware).Length == 0
+            && _consumers.Find(signal, NormalizeNamespace(@namespace)) is null;
+    }
+
     private static string? NormalizeNamespace(string? @namespace) => string.IsNullOrEmpty(@namespace) ? null : @namespace;
 
     private static void ThrowIfInvalidSignal(string signal)

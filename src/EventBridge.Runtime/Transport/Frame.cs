@@ -15,7 +15,11 @@ internal readonly struct Frame
 
     public string? Namespace { get; init; }
 
-    public string? Id { get; init; }
+    /// <summary>The event id; empty when the frame has none or an empty one.</summary>
+    public EventId Id { get; init; }
+
+    /// <summary>Whether the frame has an <c>id</c> string, even an empty one.</summary>
+    public bool HasId { get; init; }
 
     /// <summary>The client name of a hello frame.</summary>
     public string? Name { get; init; }
@@ -84,7 +88,9 @@ internal readonly struct Frame
             throw new ProtocolException("invalid_frame", "A frame must be one JSON object on one line.");
         }
 
-        string? type = null, signal = null, ns = null, id = null, name = null, code = null, message = null;
+        string? type = null, signal = null, ns = null, name = null, code = null, message = null;
+        EventId id = default;
+        var hasId = false;
         string? sourceName = null, sourceAddress = null, address = null, token = null;
         var hasSource = false;
         var acks = false;
@@ -95,7 +101,7 @@ internal readonly struct Frame
         {
             if (reader.ValueTextEquals("signal"u8))
             {
-                signal = ReadString(ref reader, "signal", nullable: false);
+                signal = ReadCachedString(ref reader, "signal", nullable: false);
             }
             else if (reader.ValueTextEquals("args"u8))
             {
@@ -111,11 +117,11 @@ internal readonly struct Frame
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
-                ns = ReadString(ref reader, "namespace", nullable: true);
+                ns = ReadCachedString(ref reader, "namespace", nullable: true);
             }
             else if (reader.ValueTextEquals("id"u8))
             {
-                id = ReadString(ref reader, "id", nullable: true);
+                (hasId, id) = ReadId(ref reader);
             }
             else if (reader.ValueTextEquals("name"u8))
             {
@@ -175,6 +181,7 @@ internal readonly struct Frame
             Signal = signal,
             Namespace = string.IsNullOrEmpty(ns) ? null : ns,
             Id = id,
+            HasId = hasId,
             Name = name,
             Token = token,
             Address = address,
@@ -206,6 +213,12 @@ internal readonly struct Frame
     private static string? ReadString(ref Utf8JsonReader reader, string member, bool nullable)
     {
         reader.Read();
+        return ReadCurrentString(ref reader, member, nullable);
+    }
+
+    /// <summary>Reads the string at the reader's current token.</summary>
+    private static string? ReadCurrentString(ref Utf8JsonReader reader, string member, bool nullable)
+    {
         if (reader.TokenType == JsonTokenType.String)
         {
             return reader.GetString();
@@ -217,6 +230,44 @@ internal readonly struct Frame
         }
 
         throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be a string, not {Describe(reader.TokenType)}.");
+    }
+
+    /// <summary>
+    /// Reads a string member through <see cref="FrameStrings"/>, so that the signal and namespace names that every
+    /// event repeats are not allocated again for each frame.
+    /// </summary>
+    private static string? ReadCachedString(ref Utf8JsonReader reader, string member, bool nullable)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return FrameStrings.Get(reader.ValueSpan);
+        }
+
+        return ReadCurrentString(ref reader, member, nullable);
+    }
+
+    /// <summary>Reads the id, parsing 32 hexadecimal digits straight from the UTF-8 bytes.</summary>
+    private static (bool HasId, EventId Id) ReadId(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return (false, default);
+        }
+
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
+            && reader.ValueSpan.Length == 32)
+        {
+            Span<char> digits = stackalloc char[32];
+            if (System.Text.Encoding.UTF8.TryGetChars(reader.ValueSpan, digits, out var written) && written == 32)
+            {
+                return (true, EventId.Parse(digits));
+            }
+        }
+
+        var text = ReadCurrentString(ref reader, "id", nullable: false);
+        return (true, string.IsNullOrEmpty(text) ? default : EventId.Parse(text));
     }
 
     private static long? ReadSequence(ref Utf8JsonReader reader)
@@ -273,11 +324,11 @@ internal readonly struct Frame
         {
             if (reader.ValueTextEquals("name"u8))
             {
-                name = ReadString(ref reader, "source.name", nullable: true);
+                name = ReadCachedString(ref reader, "source.name", nullable: true);
             }
             else if (reader.ValueTextEquals("address"u8))
             {
-                address = ReadString(ref reader, "source.address", nullable: true);
+                address = ReadCachedString(ref reader, "source.address", nullable: true);
             }
             else
             {

@@ -11,6 +11,12 @@ namespace EventBridge.Transport;
 /// <param name="frame">The frame without its line ending; valid only until the handler returns.</param>
 internal delegate ValueTask FrameHandler(ReadOnlySequence<byte> frame);
 
+/// <summary>A frame in a send queue: a plain array, or a pooled frame whose reference the queue holds.</summary>
+internal readonly record struct OutboundFrame(byte[] Bytes, int Length, PooledFrame? Owner)
+{
+    public ReadOnlyMemory<byte> Memory => Bytes.AsMemory(0, Length);
+}
+
 /// <summary>The result of queuing a frame on a <see cref="FrameConnection"/>.</summary>
 internal enum SendResult
 {
@@ -38,10 +44,13 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// <summary>The read buffer; 16 KiB holds many small frames, and the pipe grows it for larger ones.</summary>
     private const int ReadBufferBytes = 16 * 1024;
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
     private readonly Socket _socket;
     private Stream _stream;
     private PipeReader? _reader;
-    private readonly Channel<byte[]> _outbound;
+    private readonly Channel<OutboundFrame> _outbound;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameBytes;
     private readonly long _maxPendingBytes;
@@ -66,7 +75,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
 
         // The byte count in Send bounds this channel, so the channel itself needs no capacity.
-        _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        _outbound = Channel.CreateUnbounded<OutboundFrame>(new UnboundedChannelOptions { SingleReader = true });
         _maxFrameBytes = maxFrameBytes;
         _maxPendingBytes = maxPendingBytes;
         _writeTimeout = writeTimeout;
@@ -152,17 +161,34 @@ internal sealed class FrameConnection : IAsyncDisposable
     }
 
     /// <summary>Queues a frame for the write loop unless the connection is closing or its queue is full.</summary>
-    public SendResult Send(byte[] frame) => Send(frame, ignoreLimit: false);
+    public SendResult Send(byte[] frame) => Send(new OutboundFrame(frame, frame.Length, null), ignoreLimit: false);
+
+    /// <summary>
+    /// Queues a pooled frame unless the connection is closing or its queue is full. The queue takes its own
+    /// reference, so the caller keeps and releases its one.
+    /// </summary>
+    public SendResult Send(PooledFrame frame) => SendPooled(frame, ignoreLimit: false);
 
     /// <summary>Queues a frame even when the queue is full; used for the last error frame to a slow peer.</summary>
-    public SendResult SendIgnoringLimit(byte[] frame) => Send(frame, ignoreLimit: true);
+    public SendResult SendIgnoringLimit(byte[] frame) => Send(new OutboundFrame(frame, frame.Length, null), ignoreLimit: true);
 
-    /// <summary>Writes a frame with <paramref name="write"/> and queues it.</summary>
+    /// <summary>Writes a control frame with <paramref name="write"/> and queues it, even when the queue is full.</summary>
     public SendResult Send<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        write(buffer, state);
-        return Send(buffer.WrittenSpan.ToArray(), ignoreLimit: true);
+        // Control frames are small and written one at a time per thread, so one scratch buffer per thread serves
+        // them all and the queued copy comes from the pool.
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        write(scratch, state);
+        var frame = PooledFrame.Copy(scratch.WrittenSpan);
+        try
+        {
+            return SendPooled(frame, ignoreLimit: true);
+        }
+        finally
+        {
+            frame.Release();
+        }
     }
 
     /// <summary>
@@ -360,7 +386,19 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
     }
 
-    private SendResult Send(byte[] frame, bool ignoreLimit)
+    private SendResult SendPooled(PooledFrame frame, bool ignoreLimit)
+    {
+        frame.AddReference();
+        var result = Send(new OutboundFrame(frame.Buffer, frame.Length, frame), ignoreLimit);
+        if (result != SendResult.Queued)
+        {
+            frame.Release();
+        }
+
+        return result;
+    }
+
+    private SendResult Send(OutboundFrame frame, bool ignoreLimit)
     {
         var pending = Interlocked.Add(ref _pendingBytes, frame.Length);
         if (!ignoreLimit && _maxPendingBytes > 0 && pending > _maxPendingBytes)
@@ -420,10 +458,16 @@ internal sealed class FrameConnection : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(batch);
+
+            // Frames still queued are never written; their pooled arrays go back to the pool.
+            while (_outbound.Reader.TryRead(out var frame))
+            {
+                frame.Owner?.Release();
+            }
         }
     }
 
-    private async Task DrainAsync(ChannelReader<byte[]> reader, byte[] batch, CancellationTokenSource deadline)
+    private async Task DrainAsync(ChannelReader<OutboundFrame> reader, byte[] batch, CancellationTokenSource deadline)
     {
         // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps the queue
         // non-empty would otherwise make a reader that keeps up look like a slow consumer.
@@ -441,14 +485,16 @@ internal sealed class FrameConnection : IAsyncDisposable
 
                 if (frame.Length > batch.Length)
                 {
-                    await WriteWithDeadlineAsync(frame, deadline).ConfigureAwait(false);
+                    await WriteWithDeadlineAsync(frame.Memory, deadline).ConfigureAwait(false);
                     Interlocked.Add(ref _pendingBytes, -frame.Length);
+                    frame.Owner?.Release();
                     continue;
                 }
             }
 
-            frame.CopyTo(batch.AsSpan(length));
+            frame.Memory.Span.CopyTo(batch.AsSpan(length));
             length += frame.Length;
+            frame.Owner?.Release();
         }
 
         if (length > 0)

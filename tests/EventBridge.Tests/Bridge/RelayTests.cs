@@ -1,3 +1,6 @@
+using System.Text;
+using EventBridge.Tests.Bus;
+
 namespace EventBridge.Tests.Bridge;
 
 public sealed class RelayTests
@@ -277,5 +280,81 @@ public sealed class RelayTests
     {
         Assert.True(message.TryGetPayload(out EventOrigin origin));
         return origin;
+    }
+
+    [Fact]
+    public async Task Relay_SharedBuffers_KeepEveryPayloadIntact()
+    {
+        // Frames from 100 bytes to 100 KiB cross every size class of the relay's buffer pool and the fallback for
+        // larger frames; three receivers share each buffer, and one of them reads only after the sender is done.
+        await using var server = await Bridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, hello: "sender");
+        var receivers = new List<RawClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                receivers.Add(await RawClient.ConnectAsync(server.Port, hello: $"receiver-{i}"));
+            }
+
+            await Bridge.WaitForClientsAsync(server, 4);
+            var sizes = new[] { 100, 300, 700, 1_500, 3_000, 6_000, 12_000, 25_000, 50_000, 100_000 };
+            var expected = new List<string>();
+            var frames = new StringBuilder();
+            for (var round = 0; round < 20; round++)
+            {
+                foreach (var size in sizes)
+                {
+                    var text = new string((char)('a' + (expected.Count % 26)), size) + expected.Count;
+                    expected.Add(text);
+                    frames.Append($$"""{"signal":"blob","kwargs":{"text":"{{text}}"},"id":"{{expected.Count:x32}}"}""").Append('\n');
+                }
+            }
+
+            await sender.SendAsync(frames.ToString());
+
+            foreach (var receiver in receivers)
+            {
+                for (var i = 0; i < expected.Count; i++)
+                {
+                    var frame = await receiver.ReadFrameAsync(f => f.TryGetProperty("signal", out _));
+                    Assert.Equal("sender", frame.GetProperty("source").GetProperty("name").GetString());
+                    Assert.Equal(expected[i], frame.GetProperty("kwargs").GetProperty("text").GetString());
+                }
+            }
+        }
+        finally
+        {
+            foreach (var receiver in receivers)
+            {
+                await receiver.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Relay_WithServerConsumer_StillRelaysFrame()
+    {
+        // A consumer on the server's bus makes the relay build a message for the event instead of forwarding the
+        // pooled buffer; the receiver must get the same frame either way.
+        await using var server = await Bridge.StartServerAsync();
+        var seen = new List<string>();
+        using var consumer = server.Bus.AddConsumer(Consumers.Sync("watched", context => seen.Add(context.Signal)));
+        await using var sender = await RawClient.ConnectAsync(server.Port, hello: "sender");
+        await using var receiver = await RawClient.ConnectAsync(server.Port, hello: "receiver");
+        await Bridge.WaitForClientsAsync(server, 2);
+
+        await sender.SendAsync(
+            """{"signal":"watched","kwargs":{"n":1},"id":"00000000000000000000000000000011"}""" + "\n" +
+            """{"signal":"plain","kwargs":{"n":2},"id":"00000000000000000000000000000012"}""" + "\n");
+
+        var watched = await receiver.ReadFrameAsync(f => f.TryGetProperty("signal", out _));
+        var plain = await receiver.ReadFrameAsync(f => f.TryGetProperty("signal", out _));
+        Assert.Equal(1, watched.GetProperty("kwargs").GetProperty("n").GetInt32());
+        Assert.Equal("00000000000000000000000000000011", watched.GetProperty("id").GetString());
+        Assert.Equal("sender", watched.GetProperty("source").GetProperty("name").GetString());
+        Assert.Equal(2, plain.GetProperty("kwargs").GetProperty("n").GetInt32());
+        Assert.Equal("sender", plain.GetProperty("source").GetProperty("name").GetString());
+        Assert.Equal(["watched"], seen);
     }
 }
