@@ -199,6 +199,7 @@ public sealed partial class EventBridgeClient
     private ValueTask OnFrame(Session session, ReadOnlySequence<byte> line)
     {
         session.LastReceived = Environment.TickCount64;
+        Interlocked.Increment(ref session.FramesReceived);
         var bytes = line.ToArray();
         Frame frame;
         try
@@ -335,7 +336,14 @@ public sealed partial class EventBridgeClient
         }
     }
 
-    /// <summary>Pings the server and closes the connection when the server has been silent for two intervals.</summary>
+    /// <summary>
+    /// Pings the server each interval and closes the connection when no frame arrived in two intervals in a row.
+    /// </summary>
+    /// <remarks>
+    /// Silence is counted in timer ticks, not measured as the time since the last frame. A tick that runs late, for
+    /// example while every thread-pool thread is busy, would otherwise measure a long silence although the pong to the
+    /// last ping is already waiting to be read.
+    /// </remarks>
     private async Task HeartbeatAsync(Session session)
     {
         if (_options.PingInterval <= TimeSpan.Zero)
@@ -343,21 +351,25 @@ public sealed partial class EventBridgeClient
             return;
         }
 
-        var silenceLimit = (long)(_options.PingInterval.TotalMilliseconds * 2);
         using var timer = new PeriodicTimer(_options.PingInterval);
+        var framesAtLastTick = Volatile.Read(ref session.FramesReceived);
+        var silentIntervals = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(session.Connection.Closing).ConfigureAwait(false))
             {
-                var silence = Environment.TickCount64 - session.LastReceived;
-                if (silence > silenceLimit)
+                var frames = Volatile.Read(ref session.FramesReceived);
+                silentIntervals = frames == framesAtLastTick ? silentIntervals + 1 : 0;
+                if (silentIntervals >= 2)
                 {
+                    var silence = Environment.TickCount64 - session.LastReceived;
                     Log.ServerSilent(_logger, _options.Name, silence);
                     session.Failure = new TimeoutException($"The server sent nothing for {silence} ms.");
                     await session.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
                     return;
                 }
 
+                framesAtLastTick = frames;
                 session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
             }
         }
@@ -388,5 +400,8 @@ public sealed partial class EventBridgeClient
         public Exception? Failure { get; set; }
 
         public long LastReceived { get; set; } = Environment.TickCount64;
+
+        /// <summary>The number of frames read so far; the heartbeat compares it between ticks.</summary>
+        public long FramesReceived;
     }
 }

@@ -87,7 +87,7 @@ public sealed record EventBridgeClientOptions
 
     /// <summary>
     /// How often the client pings the server while connected. Default: 15 seconds. When nothing arrives from the
-    /// server for twice this long, the client treats the connection as lost and reconnects.
+    /// server during two intervals in a row, the client treats the connection as lost and reconnects.
     /// <see cref="TimeSpan.Zero"/> turns pings off.
     /// </summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
