@@ -72,8 +72,8 @@ public sealed partial class EventBridgeClient
 
             var reason = validation.Describe(targetHost, tls.CaCertificates is { Count: > 0 })
                 ?? (exception is IOException
-                    ? "the server closed the connection during the handshake; a server without TLS does this, so check " +
-                      "that the server has a certificate, or connect without TLS"
+                    ? "the server closed the connection during the handshake, as a server without TLS does, and as a TLS " +
+                      "server at its connection limit does; check that the server has a certificate, or connect without TLS"
                     : exception.Message);
             Log.TlsHandshakeFailed(_logger, _options.Name, server, reason);
             throw new AuthenticationException($"The TLS handshake with the EventBridge server at {server} failed: {reason}.", exception);

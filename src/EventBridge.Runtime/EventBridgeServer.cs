@@ -278,7 +278,11 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Tells a connection over <see cref="EventBridgeServerOptions.MaxConnections"/> why, and closes it.</summary>
+    /// <summary>
+    /// Tells a connection over <see cref="EventBridgeServerOptions.MaxConnections"/> why, and closes it. A TLS server
+    /// closes it without the error frame, because a TLS client cannot read plain text and a handshake per rejected
+    /// connection would cost the CPU that the limit protects.
+    /// </summary>
     private async Task RejectConnectionAsync(Socket socket)
     {
         var count = Interlocked.Increment(ref _rejectedConnections);
@@ -294,6 +298,11 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             $"The server already has its maximum of {_options.MaxConnections} connections; try again later.");
         using (socket)
         {
+            if (_tlsOptions is not null)
+            {
+                return;
+            }
+
             // The frame fits any socket buffer, so the send completes at once unless the peer is gone; the timeout
             // keeps a vanished peer from holding the socket.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));

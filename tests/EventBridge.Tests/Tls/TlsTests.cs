@@ -231,6 +231,27 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task ConnectionLimit_TlsClientFailsClearly()
+    {
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            Tls = new EventBridgeServerTlsOptions(_certificates.IssueServerCertificate("127.0.0.1")),
+            MaxConnections = 1,
+            LoggerFactory = logs,
+        });
+        await using var first = await TestBridge.ConnectAsync(server, "first", o => o with { Tls = _certificates.TrustingClientOptions });
+
+        var exception = await ConnectFailingAsync(server, _certificates.TrustingClientOptions);
+
+        var authentication = Assert.IsType<AuthenticationException>(exception);
+        Assert.Contains("connection limit", authentication.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.RejectedConnections);
+        Assert.True(logs.Contains("ConnectionRejected"));
+        Assert.True(first.IsConnected);
+    }
+
+    [Fact]
     public async Task TlsAndToken_ClientsExchangeEvents()
     {
         const string token = "tls-token-8c2e";
