@@ -99,7 +99,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     public void Start()
     {
         // Zero-byte reads wait for data without holding a read buffer, so an idle connection costs no 16 KiB buffer.
-        // SslStream passes a zero-byte read through to the socket, so this holds for TLS connections too.
+        // NOTE: a TLS connection reads through SslStream, whose own buffers per idle connection were not measured.
         _reader = PipeReader.Create(
             _stream,
             new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true, useZeroByteReads: true));
