@@ -99,7 +99,8 @@ internal sealed class FrameConnection : IAsyncDisposable
     public void Start()
     {
         // Zero-byte reads wait for data without holding a read buffer, so an idle connection costs no 16 KiB buffer.
-        // NOTE: a TLS connection reads through SslStream, whose own buffers per idle connection were not measured.
+        // NOTE: a TLS connection reads through SslStream, which keeps buffers of its own; docs/limits.md gives a rough
+        // measure of what an idle TLS connection costs.
         _reader = PipeReader.Create(
             _stream,
             new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true, useZeroByteReads: true));
@@ -154,7 +155,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The peer left first or kept sending; either way the connection closes now.
+            // The peer left first or kept sending past the timeout, and the connection closes now in both cases.
         }
 
         await CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
@@ -346,7 +347,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
         }
 
-        // A TLS handshake that completes after this point sees _closed and disposes its own stream.
+        // A TLS handshake that completes after this point finds _closed set and disposes its own stream.
         await Volatile.Read(ref _stream).DisposeAsync().ConfigureAwait(false);
     }
 
