@@ -448,10 +448,18 @@ public sealed partial class EventBridgeServer
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void SendPendingAck(ClientSession session)
+    private void SendPendingAck(ClientSession session)
     {
         var seq = session.PendingAck;
         if (seq <= session.LastAck)
+        {
+            return;
+        }
+
+        // StopAsync closes the client queues one after another while the read loops still relay. An event relayed
+        // after one receiver's queue closed never reaches that receiver, so it is not acknowledged, and its sender
+        // resends it to the next server. Events relayed before the stop began were queued for every receiver.
+        if (_stopping.IsCancellationRequested)
         {
             return;
         }
