@@ -6,6 +6,7 @@ using TestBridge = EventBridge.Tests.Bridge.Bridge;
 namespace EventBridge.Tests.Faults;
 
 /// <summary>Publishers keep publishing while the server is stopped and restarted five times on the same port.</summary>
+[Collection(FaultCollection.Name)]
 public sealed class RestartDeliveryTests(ITestOutputHelper output)
 {
     private const int Restarts = 5;

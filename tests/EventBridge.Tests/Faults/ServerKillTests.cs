@@ -11,6 +11,7 @@ namespace EventBridge.Tests.Faults;
 /// Kills a real <c>eventbridge serve</c> process with SIGKILL while three clients publish, restarts it on the same
 /// port, and checks every receiver's losses and duplicates against the delivery guarantees in docs/limits.md.
 /// </summary>
+[Collection(FaultCollection.Name)]
 public sealed class ServerKillTests(ITestOutputHelper output)
 {
     private const int EventsPerPublisher = 8_000;
