@@ -263,6 +263,135 @@ public class PayloadRuleTests
     }
 
     [Fact]
+    public async Task RequiredMember_ReadingCannotSet_ReportsType()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed class Reading
+            {
+                public required int Value;
+
+                public string Unit { get; set; } = "";
+            }
+
+            public class Base
+            {
+                public required int Version;
+            }
+
+            public sealed class Derived : Base
+            {
+                public int Count { get; set; }
+            }
+
+            internal sealed class InternalSetter
+            {
+                public required int Count { get; internal set; }
+            }
+
+            internal sealed class InternalProperty
+            {
+                internal required int Count { get; set; }
+
+                public int Other { get; set; }
+            }
+
+            public sealed class Ignored
+            {
+                [JsonIgnore]
+                public required int Count { get; set; }
+
+                public int Other { get; set; }
+            }
+
+            public sealed record Envelope(Reading {|#7:Reading|});
+
+            internal static class C
+            {
+                [Consumer("a")]
+                public static void A(Reading {|#0:reading|}) { }
+
+                [Consumer("b")]
+                public static void B(Derived {|#1:derived|}) { }
+
+                [Consumer("c")]
+                public static void D(InternalSetter {|#2:value|}) { }
+
+                [Consumer("d")]
+                public static void E(InternalProperty {|#3:value|}) { }
+
+                [Consumer("e")]
+                public static void F(Ignored {|#4:value|}) { }
+
+                [Consumer("f")]
+                public static void G(Envelope {|#5:envelope|}) { }
+
+                public static void Send(EventBus bus) => bus.Emit("a", {|#6:new Reading { Value = 1 }|});
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
+                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter type 'App.Reading' cannot be serialized: at 'Reading', required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor"),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(1)
+                .WithArguments("App.C.B", "App.Derived", "Derived", "required field 'Version' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(2)
+                .WithArguments("App.C.D", "App.InternalSetter", "InternalSetter", RequiredNotSettable("Count"), ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(3)
+                .WithArguments("App.C.E", "App.InternalProperty", "InternalProperty", RequiredNotSettable("Count"), ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(4)
+                .WithArguments("App.C.F", "App.Ignored", "Ignored", "required property 'Count' is marked [JsonIgnore], so reading never sets it; remove [JsonIgnore] or the 'required' modifier", ""),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(5).WithLocation(7)
+                .WithArguments("App.C.G", "App.Envelope", "Envelope.Reading", "required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", IgnoreHint),
+            Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(6)
+                .WithArguments("App.Reading", "Reading", "required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", ""));
+    }
+
+    [Fact]
+    public async Task RequiredMember_SetByReading_ReportsNothing()
+    {
+        await AnalyzerAsync(Prelude + """
+            public sealed class FromConstructor
+            {
+                public FromConstructor(string id) => Id = id;
+
+                public required string Id { get; init; }
+            }
+
+            public sealed class SetsEverything
+            {
+                [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+                public SetsEverything(int count) => Count = count;
+
+                public required int Count { get; init; }
+
+                [JsonIgnore]
+                public required int Local { get; set; }
+            }
+
+            public sealed class Settable
+            {
+                public required string Name { get; set; }
+
+                public required int Count { get; init; }
+            }
+
+            public static class C
+            {
+                [Consumer("a")]
+                public static void A(FromConstructor value) { }
+
+                [Consumer("b")]
+                public static void B(SetsEverything value) { }
+
+                [Consumer("c")]
+                public static void D(Settable value) { }
+            }
+            """);
+    }
+
+    private static string RequiredNotSettable(string name) =>
+        $"required property '{name}' cannot be set by reading, which sets only public properties with a public getter and a public setter or init accessor; make its accessors public, or remove the 'required' modifier";
+
+    [Fact]
     public async Task UnserializableEmitPayload_ReportsOnArgument()
     {
         await AnalyzerAsync(

@@ -74,6 +74,7 @@ public class DifferentialTests
         ["defaults given"] = () => Verify(new WithDefaults("box", 3, "g", Color.Red), static v => EventMessage.Create("differential", v)),
         ["init only"] = () => Verify(new InitOnly { Name = "job", Retries = 0, Items = ["a"] }, static v => EventMessage.Create("differential", v)),
         ["required members"] = () => Verify(new RequiredMembers { Id = "x", Version = 2, Comment = "c" }, static v => EventMessage.Create("differential", v)),
+        ["required constructor parameter"] = () => Verify(new RequiredFromConstructor("x") { Id = "x", Version = 2 }, static v => EventMessage.Create("differential", v)),
         ["renamed"] = () => Verify(
             new Renamed { Identifier = 7, DisplayName = "Seven", XMLHttpRequest = "r", UserID = 1, HTTP2Server = 2, Größe = "L", @class = "c" },
             static v => EventMessage.Create("differential", v)),

@@ -50,6 +50,30 @@ public class RuleViolationTests
     }
 
     [Fact]
+    public void RequiredField_LeavesOutOnlyItsConsumer()
+    {
+        var (result, output) = GeneratorHarness.Run(RuleViolationCases.Usings + """
+            public sealed class Reading { public required int Value; public string Unit { get; set; } = ""; }
+            public sealed class FromConstructor { public FromConstructor(string id) => Id = id; public required string Id { get; init; } }
+            public static class C
+            {
+                [Consumer("reading")] public static void M(Reading reading) { }
+                [Consumer("ok")] public static void OnOk(Ok ok) { }
+                [Consumer("id")] public static void OnId(FromConstructor value) { }
+            }
+            """);
+
+        var run = result.Results.Single();
+        var generated = string.Join("\n", run.GeneratedSources.Select(s => s.SourceText.ToString()));
+        Assert.DoesNotContain("\"App.C.M\"", generated, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.GeneratedSources, s => s.HintName == "App_Reading.Json.g.cs");
+        Assert.Contains("\"App.C.OnOk\"", generated, StringComparison.Ordinal);
+        Assert.Contains("\"App.C.OnId\"", generated, StringComparison.Ordinal);
+        Assert.Contains("new global::App.FromConstructor(value0!) { Id = value0! }", generated, StringComparison.Ordinal);
+        Assert.Empty(GeneratorHarness.GetProblems(output));
+    }
+
+    [Fact]
     public void LibrarySignal_Consumer_IsWired()
     {
         var (result, output) = GeneratorHarness.Run(RuleViolationCases.Usings + "public static class C { [Consumer(EventBridgeSignals.ClientConnected)] public static void M(EventOrigin origin) { } }");

@@ -273,8 +273,10 @@ internal static class SerializerEmitter
         }
 
         var creation = $"new {shape.FullName}({string.Join(", ", arguments)})";
+
+        // C# requires every required member in the object initializer, also one that a constructor parameter sets.
         var required = Enumerable.Range(0, members.Count)
-            .Where(i => members[i].IsRequiredKeyword && members[i].Assignment is MemberAssignment.Init or MemberAssignment.Setter)
+            .Where(i => members[i].IsRequiredKeyword && members[i].Assignment != MemberAssignment.None)
             .Select(i => $"{members[i].Name} = value{Number(i)}!")
             .ToList();
         var optionalInit = Enumerable.Range(0, members.Count)

@@ -141,7 +141,10 @@ internal sealed record MemberShape
     /// <summary>The C# expression of the constructor parameter's default value, when it has one.</summary>
     public string? ConstructorDefault { get; init; }
 
-    /// <summary>Whether the member is declared with the C# <c>required</c> modifier.</summary>
+    /// <summary>
+    /// Whether the member is declared with the C# <c>required</c> modifier and the constructor that reading calls is not
+    /// marked <c>[SetsRequiredMembers]</c>, so reading must assign it in the object initializer.
+    /// </summary>
     public bool IsRequiredKeyword { get; init; }
 
     /// <summary>Whether reading fails when the JSON lacks the member.</summary>

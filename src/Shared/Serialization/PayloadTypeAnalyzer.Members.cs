@@ -35,6 +35,50 @@ internal sealed partial class PayloadTypeAnalyzer
     }
 
     /// <summary>
+    /// Adds a problem for each <c>required</c> member of <paramref name="type"/> that generated reading cannot assign in
+    /// its object initializer, because C# rejects an object creation that leaves a required member out (CS9035).
+    /// <paramref name="initializerMembers"/> names the required properties that reading does assign.
+    /// </summary>
+    private void FindUnsetRequiredMembers(
+        INamedTypeSymbol type,
+        string path,
+        HashSet<string> initializerMembers,
+        List<PayloadProblem> problems)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member.IsStatic || !seen.Add(member.Name))
+                {
+                    continue;
+                }
+
+                var reason = member switch
+                {
+                    IFieldSymbol { IsRequired: true } =>
+                        "required field '" + member.Name + "' is never set by reading, because fields are not serialized; "
+                        + "make it a property with a public setter or init accessor",
+                    IPropertySymbol { IsRequired: true } property when !initializerMembers.Contains(property.Name) =>
+                        HasAttribute(property, JsonIgnoreAttributeName)
+                            ? "required property '" + member.Name + "' is marked [JsonIgnore], so reading never sets it; "
+                                + "remove [JsonIgnore] or the 'required' modifier"
+                            : "required property '" + member.Name + "' cannot be set by reading, which sets only public "
+                                + "properties with a public getter and a public setter or init accessor; make its accessors "
+                                + "public, or remove the 'required' modifier",
+                    _ => null,
+                };
+
+                if (reason is not null)
+                {
+                    problems.Add(new PayloadProblem { TypeName = GetDisplayName(current), MemberPath = path, Reason = reason });
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Adds the members of <paramref name="type"/> whose values a write and a read lose: instance fields, which are
     /// never serialized, and auto-properties that reading cannot set. Only types declared in the compilation are
     /// checked, because metadata does not show private fields or setters. Members marked <c>[JsonIgnore]</c> are

@@ -425,6 +425,7 @@ internal sealed partial class PayloadTypeAnalyzer
 
         var parameters = constructor?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
         var boundParameters = new bool[parameters.Length];
+        var initializerMembers = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in properties)
         {
             var ignore = GetIgnoreCondition(property, out var ignoredAlways);
@@ -467,6 +468,15 @@ internal sealed partial class PayloadTypeAnalyzer
 
             var allowsNull = AllowsNull(property.Type);
             var requiredKeyword = property.IsRequired && !setsRequired;
+
+            // Generated reading assigns a required property in the object initializer, also when the constructor
+            // takes it, because C# rejects an object creation that leaves a required member out (CS9035).
+            if (requiredKeyword && (assignment is MemberAssignment.Init or MemberAssignment.Setter
+                || (assignment == MemberAssignment.Constructor && property.SetMethod is { DeclaredAccessibility: Accessibility.Public })))
+            {
+                initializerMembers.Add(property.Name);
+            }
+
             var required = requiredKeyword
                 || (parameter is not null && !parameter.HasExplicitDefaultValue && !allowsNull);
             string? parameterDefault = null;
@@ -513,6 +523,11 @@ internal sealed partial class PayloadTypeAnalyzer
                             + "' matches no public property; every parameter of the constructor used for reading needs a property of the same name",
                 });
             }
+        }
+
+        if (!setsRequired && problems.Count == problemCount)
+        {
+            FindUnsetRequiredMembers(type, path, initializerMembers, problems);
         }
 
         var jsonNames = new Dictionary<string, string>(StringComparer.Ordinal);

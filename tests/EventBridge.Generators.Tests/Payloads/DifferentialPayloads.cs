@@ -97,6 +97,16 @@ public sealed class RequiredMembers
     public string? Comment { get; set; }
 }
 
+/// <summary>A required property that the constructor also sets, so reading passes it to both.</summary>
+public sealed class RequiredFromConstructor
+{
+    public RequiredFromConstructor(string id) => Id = id;
+
+    public required string Id { get; init; }
+
+    public int Version { get; set; }
+}
+
 public sealed class Renamed
 {
     [JsonPropertyName("ID")]
