@@ -141,10 +141,30 @@ public class ConsumerRuleTests
             """,
             Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(0)
                 .WithMessage("Consumer 'App.C.A' is not wired, because parameter 'value' is a ref parameter; take it by value"),
-            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(1).WithArguments("App.C.B", "value", "an out"),
-            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(2).WithArguments("App.C.C1", "value", "an in"),
-            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(3).WithArguments("App.C.D", "names", "a params"),
-            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(4).WithArguments("App.C.E", "value", "a ref readonly"));
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(1).WithArguments("App.C.B", "value", "an out parameter", "take it by value"),
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(2).WithArguments("App.C.C1", "value", "an in parameter", "take it by value"),
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(3).WithArguments("App.C.D", "names", "a params parameter", "take it by value"),
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(4).WithArguments("App.C.E", "value", "a ref readonly parameter", "take it by value"));
+    }
+
+    [Fact]
+    public async Task UnsupportedParameter_ReportsVarargs()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static class C
+            {
+                [Consumer("varargs")]
+                public static void OnVarargs({|#0:__arglist|}) { }
+
+                [Consumer("mixed")]
+                public static void OnMixed(Ok ok, {|#1:__arglist|}) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(0)
+                .WithMessage("Consumer 'App.C.OnVarargs' is not wired, because parameter '__arglist' is a variable argument list, which generated code cannot fill; declare each value as a parameter"),
+            Diagnostic(DiagnosticDescriptors.UnsupportedParameter).WithLocation(1)
+                .WithArguments("App.C.OnMixed", "__arglist", "a variable argument list, which generated code cannot fill", "declare each value as a parameter"));
     }
 
     [Fact]

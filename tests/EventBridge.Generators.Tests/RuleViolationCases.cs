@@ -35,6 +35,8 @@ public static class RuleViolationCases
         { "EB1006", "ref parameter", "public static class C { [Consumer(\"x\")] public static void M(ref int value) { } }" },
         { "EB1006", "in parameter", "public static class C { [Consumer(\"x\")] public static void M(in int value) { } }" },
         { "EB1006", "params parameter", "public static class C { [Consumer(\"x\")] public static void M(params string[] names) { } }" },
+        { "EB1006", "vararg method", "public static class C { [Consumer(\"x\")] public static void M(__arglist) { } }" },
+        { "EB1006", "vararg method with payload", "public static class C { [Consumer(\"x\")] public static void M(Ok ok, __arglist) { } }" },
         { "EB1007", "generic method", "public static class C { [Consumer(\"x\")] public static void M<T>(Ok ok) { } }" },
         { "EB1008", "private static consumer", "public static class C { [Consumer(\"x\")] private static void M(Ok ok) { } }" },
         { "EB1009", "static in generic type", "public static class C<T> { [Consumer(\"x\")] public static void M(Ok ok) { } }" },

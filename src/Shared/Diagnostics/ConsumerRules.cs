@@ -95,6 +95,20 @@ internal static class ConsumerRules
         CheckHost(method, symbols.Compilation, displayName, location, check);
         CheckReturnType(method, syntax, displayName, check);
         CheckParameters(method, symbols, displayName, check, cancellationToken);
+        if (method.IsVararg)
+        {
+            // IMethodSymbol.Parameters leaves __arglist out, so it gets its own finding.
+            var arglist = syntax.ParameterList.Parameters.FirstOrDefault(parameter => parameter.Identifier.IsKind(SyntaxKind.ArgListKeyword));
+            check.Findings.Add(new Finding(
+                DiagnosticIds.UnsupportedParameter,
+                (arglist ?? (SyntaxNode)syntax.ParameterList).GetLocation(),
+                true,
+                displayName,
+                "__arglist",
+                "a variable argument list, which generated code cannot fill",
+                "declare each value as a parameter"));
+        }
+
         return check;
     }
 
@@ -280,7 +294,8 @@ internal static class ConsumerRules
             var passing = GetPassingKind(parameter);
             if (passing is not null)
             {
-                check.Findings.Add(new Finding(DiagnosticIds.UnsupportedParameter, location, true, displayName, parameter.Name, passing));
+                check.Findings.Add(new Finding(
+                    DiagnosticIds.UnsupportedParameter, location, true, displayName, parameter.Name, passing + " parameter", "take it by value"));
                 continue;
             }
 

@@ -51,7 +51,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedParameter = Create(
         DiagnosticIds.UnsupportedParameter,
         "Unsupported consumer parameter",
-        "Consumer '{0}' is not wired, because parameter '{1}' is {2} parameter; take it by value",
+        "Consumer '{0}' is not wired, because parameter '{1}' is {2}; {3}",
         UsageCategory,
         DiagnosticSeverity.Error);
 
