@@ -4,6 +4,7 @@ using System.Linq;
 using EventBridge.CodeAnalysis;
 using EventBridge.CodeAnalysis.Rules;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventBridge.Analyzers;
@@ -33,6 +34,7 @@ public sealed partial class EventBridgeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SeveralPayloadParameters,
         DiagnosticDescriptors.FileLocalHost,
         DiagnosticDescriptors.ConflictingPayloadShapes,
+        DiagnosticDescriptors.LocalConsumer,
     }.ToImmutableDictionary(descriptor => descriptor.Id);
 
     /// <inheritdoc/>
@@ -58,6 +60,10 @@ public sealed partial class EventBridgeAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(
                 operationContext => AnalyzeInvocation(operationContext, symbols, signalUsages),
                 Microsoft.CodeAnalysis.OperationKind.Invocation);
+            start.RegisterSyntaxNodeAction(
+                nodeContext => AnalyzeLocalConsumer(nodeContext, symbols),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression);
             start.RegisterCompilationEndAction(signalUsages.ReportConflicts);
         });
     }

@@ -317,6 +317,32 @@ public class ConsumerRuleTests
     }
 
     [Fact]
+    public async Task LocalConsumer_ReportsLocalFunctionAndLambda()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static class C
+            {
+                public static void Register()
+                {
+                    [{|#0:Consumer("x")|}]
+                    static void OnLocal(Ok ok) { }
+
+                    System.Action<Ok> handler = [{|#1:Consumer("y")|}] (Ok ok) => { };
+                    System.Func<Ok, Task> asyncHandler = [System.Obsolete, {|#2:EventBridge.Consumer("z")|}] async (Ok ok) => await Task.Yield();
+
+                    [System.Obsolete]
+                    static void Unrelated(Ok ok) { }
+                }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.LocalConsumer).WithLocation(0)
+                .WithMessage("[Consumer] on local function 'OnLocal' is never wired, because generated code can call only methods declared in a type; move the consumer to a method of a type"),
+            Diagnostic(DiagnosticDescriptors.LocalConsumer).WithLocation(1).WithArguments("a lambda"),
+            Diagnostic(DiagnosticDescriptors.LocalConsumer).WithLocation(2).WithArguments("a lambda"));
+    }
+
+    [Fact]
     public async Task MethodWithoutAttribute_IsIgnored()
     {
         await AnalyzerAsync(Prelude + """

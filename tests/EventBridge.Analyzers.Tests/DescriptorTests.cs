@@ -22,7 +22,7 @@ public class DescriptorTests
     [Fact]
     public void Descriptors_HaveUniqueIdsAndHelpLinks()
     {
-        Assert.Equal(15, s_descriptors.Length);
+        Assert.Equal(16, s_descriptors.Length);
         Assert.Equal(s_descriptors.Length, s_descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(s_descriptors, d => Assert.Equal("docs/diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri));
         Assert.All(s_descriptors, d => Assert.Matches("^EB[0-9]{4}$", d.Id));

@@ -43,5 +43,7 @@ public static class RuleViolationCases
         { "EB1010", "interface host", "public partial interface IHost { [Consumer(\"x\")] void M(Ok ok) { } }" },
         { "EB1014", "static consumer in file-local type", "file static class C { [Consumer(\"x\")] public static void M(Ok ok) { } }" },
         { "EB1014", "file-local host", "file partial class C { [Consumer(\"x\")] public void M(Ok ok) { } }" },
+        { "EB1016", "consumer on local function", "public static class C { public static void Register() { [Consumer(\"x\")] static void L(Ok ok) { } } }" },
+        { "EB1016", "consumer on lambda", "public static class C { public static System.Action<Ok> Register() => [Consumer(\"x\")] (Ok ok) => { }; }" },
     };
 }

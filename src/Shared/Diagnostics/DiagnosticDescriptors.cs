@@ -119,6 +119,13 @@ public static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         WellKnownDiagnosticTags.CompilationEnd);
 
+    public static readonly DiagnosticDescriptor LocalConsumer = Create(
+        DiagnosticIds.LocalConsumer,
+        "Consumer on a local function or lambda is never wired",
+        "[Consumer] on {0} is never wired, because generated code can call only methods declared in a type; move the consumer to a method of a type",
+        UsageCategory,
+        DiagnosticSeverity.Error);
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

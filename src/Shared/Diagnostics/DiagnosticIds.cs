@@ -23,4 +23,5 @@ internal static class DiagnosticIds
     public const string SeveralPayloadParameters = "EB1013";
     public const string FileLocalHost = "EB1014";
     public const string ConflictingPayloadShapes = "EB1015";
+    public const string LocalConsumer = "EB1016";
 }
