@@ -34,8 +34,8 @@ public sealed partial class ConnectionChurnTests(ITestOutputHelper output)
     /// <summary>
     /// How much the server process's resident memory may grow over <see cref="Cycles"/> cycles. Over 35,000 cycles
     /// the resident memory of a server that is idle again varied by about 4 MiB either way between measurements, with
-    /// no trend, because the GC returns free memory to the system only over time. 16 MiB leaves room for that, and a
-    /// leak of 1.7 KB per connection (a tenth of one connection's 16 KiB read buffer) still exceeds it.
+    /// no trend, while the managed heap of an in-process server stayed level. 16 MiB leaves room for that, and a leak
+    /// of 1.7 KB per connection (a tenth of one connection's 16 KiB read buffer) still exceeds it.
     /// </summary>
     private const long ResidentMarginBytes = 16L * 1024 * 1024;
 
