@@ -479,4 +479,57 @@ public class PayloadRuleTests
             Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(5).WithArguments("Account.Owner", "App.Account", Property),
             Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(1).WithLocation(2).WithArguments("Account.Version", "App.Base", Property));
     }
+
+    [Fact]
+    public async Task LostPayloadMember_UnusedConstructor_SuggestsJsonConstructor()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public readonly struct ReadOnlyS
+            {
+                public ReadOnlyS(int x) { X = x; }
+
+                public int {|#1:X|} { get; }
+            }
+
+            public sealed class TwoWays
+            {
+                public TwoWays() { }
+
+                public TwoWays(string name) => Name = name;
+
+                public string {|#3:Name|} { get; } = "";
+            }
+
+            public sealed class Marked
+            {
+                [JsonConstructor]
+                public Marked(int a) => A = a;
+
+                public Marked(int a, int b) : this(a) => B = b;
+
+                public int A { get; }
+
+                public int {|#5:B|} { get; }
+            }
+
+            public static class C
+            {
+                [Consumer("s")]
+                public static void OnS(ReadOnlyS {|#0:s|}) { }
+
+                [Consumer("t")]
+                public static void OnT(TwoWays {|#2:t|}) { }
+
+                [Consumer("m")]
+                public static void OnM(Marked {|#4:m|}) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(0).WithLocation(1)
+                .WithMessage("Member 'ReadOnlyS.X' of payload type 'App.ReadOnlyS' does not reach other processes: reading calls the parameterless constructor, not 'ReadOnlyS(int x)', whose parameter 'x' would set it, so the receiver gets its default value; mark that constructor [JsonConstructor], add an init accessor, or mark the member [JsonIgnore]"),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(2).WithLocation(3)
+                .WithArguments("TwoWays.Name", "App.TwoWays", "reading calls the parameterless constructor, not 'TwoWays(string name)', whose parameter 'name' would set it, so the receiver gets its default value; mark that constructor [JsonConstructor], add an init accessor, or mark the member [JsonIgnore]"),
+            Diagnostic(DiagnosticDescriptors.LostPayloadMember).WithLocation(4).WithLocation(5)
+                .WithArguments("Marked.B", "App.Marked", "reading calls 'Marked(int a)', not 'Marked(int a, int b)', whose parameter 'b' would set it, so the receiver gets its default value; move [JsonConstructor] to that constructor, add an init accessor, or mark the member [JsonIgnore]"));
+    }
 }

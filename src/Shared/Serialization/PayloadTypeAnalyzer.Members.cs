@@ -87,6 +87,7 @@ internal sealed partial class PayloadTypeAnalyzer
     private void FindLostMembers(
         INamedTypeSymbol type,
         string path,
+        IMethodSymbol? constructor,
         List<MemberShape> members,
         List<PayloadProblem> lostMembers)
     {
@@ -115,8 +116,7 @@ internal sealed partial class PayloadTypeAnalyzer
                         "fields are not serialized, so the receiver never gets its value; make it a public property or mark "
                         + "it [JsonIgnore]",
                     IPropertySymbol property when unread.Contains(property.Name) && IsStoredProperty(current, property) =>
-                        "it has no public setter or init accessor and no matching constructor parameter, so the receiver "
-                        + "gets its default value; add an init accessor or a constructor parameter, or mark it [JsonIgnore]",
+                        DescribeUnreadProperty(type, constructor, property),
                     _ => null,
                 };
 
@@ -132,6 +132,51 @@ internal sealed partial class PayloadTypeAnalyzer
             }
         }
     }
+
+    /// <summary>
+    /// Explains why reading cannot set <paramref name="property"/>, naming a constructor whose parameter would set it
+    /// when the type has one. Reading calls a struct's parameterless constructor unless another is marked
+    /// [JsonConstructor], as System.Text.Json does, so such a constructor is easy to overlook.
+    /// </summary>
+    private string DescribeUnreadProperty(INamedTypeSymbol type, IMethodSymbol? constructor, IPropertySymbol property)
+    {
+        foreach (var candidate in type.InstanceConstructors)
+        {
+            if (SymbolEqualityComparer.Default.Equals(candidate, constructor)
+                || candidate.IsImplicitlyDeclared
+                || !_compilation.IsSymbolAccessibleWithin(candidate, _compilation.Assembly)
+                || candidate.Parameters.Any(parameter => parameter.RefKind is not (RefKind.None or RefKind.In)))
+            {
+                continue;
+            }
+
+            var index = FindParameter(candidate.Parameters, property.Name);
+            if (index < 0
+                || !SymbolEqualityComparer.Default.Equals(
+                    candidate.Parameters[index].Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated),
+                    property.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated)))
+            {
+                continue;
+            }
+
+            var used = constructor is null ? "the parameterless constructor" : "'" + FormatConstructor(constructor) + "'";
+            var fix = constructor is not null && HasAttribute(constructor, JsonSerializationNamespace + "JsonConstructorAttribute")
+                ? "move [JsonConstructor] to that constructor"
+                : "mark that constructor [JsonConstructor]";
+            return "reading calls " + used + ", not '" + FormatConstructor(candidate) + "', whose parameter '"
+                + candidate.Parameters[index].Name + "' would set it, so the receiver gets its default value; " + fix
+                + ", add an init accessor, or mark the member [JsonIgnore]";
+        }
+
+        return "it has no public setter or init accessor and no matching constructor parameter, so the receiver "
+            + "gets its default value; add an init accessor or a constructor parameter, or mark it [JsonIgnore]";
+    }
+
+    /// <summary>Formats a constructor as its type's name and parameter list, for example <c>Point(int x, int y)</c>.</summary>
+    private static string FormatConstructor(IMethodSymbol constructor) =>
+        constructor.ContainingType.Name + "("
+        + string.Join(", ", constructor.Parameters.Select(parameter => GetDisplayName(parameter.Type) + " " + parameter.Name))
+        + ")";
 
     /// <summary>
     /// Whether <paramref name="property"/> keeps its own state: an auto-property (it has a compiler-made backing

@@ -554,7 +554,7 @@ internal sealed partial class PayloadTypeAnalyzer
             return null;
         }
 
-        FindLostMembers(type, path, members, lostMembers);
+        FindLostMembers(type, path, constructor, members, lostMembers);
         return NewShape(type, PayloadKind.Object) with
         {
             Members = members.ToEquatableArray(),
