@@ -59,7 +59,8 @@ public sealed partial class EventBridgeAnalyzer
         var analysis = symbols.Payloads.Analyze(payloadType, context.CancellationToken);
         var location = GetExpressionLocation(payloadArgument);
         Report(
-            ConsumerRules.CreatePayloadFindings(DiagnosticIds.UnserializableEmitPayload, payloadType, analysis, location, consumerName: null),
+            ConsumerRules.CreatePayloadFindings(
+                DiagnosticIds.UnserializableEmitPayload, payloadType, analysis, location, consumerName: null, parameterName: null),
             context.ReportDiagnostic);
 
         var signalNamespace = GetConstantArgument(invocation, "namespace", out var namespaceArgument);

@@ -213,7 +213,7 @@ public class CodeFixTests
             ],
             [
                 Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
-                    .WithArguments("App.C.OnCustomer", "App.Customer", "Customer.Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", "; or mark the member [JsonIgnore] to leave it out of the payload"),
+                    .WithArguments("App.C.OnCustomer", "customer", "App.Customer", "Customer.Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", "; or mark the member [JsonIgnore] to leave it out of the payload"),
             ]);
     }
 
@@ -288,7 +288,7 @@ public class CodeFixTests
             }
             """;
         var expected = Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
-            .WithArguments("App.C.OnJob", "App.Job", "Job.Run", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", "; or mark the member [JsonIgnore] to leave it out of the payload");
+            .WithArguments("App.C.OnJob", "job", "App.Job", "Job.Run", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", "; or mark the member [JsonIgnore] to leave it out of the payload");
 
         // Ignoring a property that a constructor parameter sets would leave the parameter unbound.
         await CodeFixAsync<JsonIgnoreCodeFix>([Source], [Source], [expected], [expected]);

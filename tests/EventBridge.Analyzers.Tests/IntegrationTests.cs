@@ -82,7 +82,7 @@ public sealed class IntegrationTests : IDisposable
 
         // EB1001 is an error, so the build fails; the parameter 'order' is on line 12, column 44.
         Assert.NotEqual(0, exitCode);
-        var pattern = new Regex(@"Orders\.cs\(12,44\): error EB1001: Consumer 'Shop\.OrderHandlers\.OnOrderPlaced' is not wired, because its parameter type 'Shop\.Order' cannot be serialized: at 'Order\.Customer\.Callback'");
+        var pattern = new Regex(@"Orders\.cs\(12,44\): error EB1001: Consumer 'Shop\.OrderHandlers\.OnOrderPlaced' is not wired, because its parameter 'order' of type 'Shop\.Order' cannot be serialized: at 'Order\.Customer\.Callback'");
         Assert.True(pattern.IsMatch(output), output);
         Assert.DoesNotContain("AD0001", output, StringComparison.Ordinal);
         Assert.DoesNotContain("CS8785", output, StringComparison.Ordinal);

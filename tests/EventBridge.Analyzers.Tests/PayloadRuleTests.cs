@@ -64,7 +64,7 @@ public class PayloadRuleTests
         await AnalyzerAsync(
             source,
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
-                .WithMessage($"Consumer 'App.C.OnOrder' is not wired, because its parameter type 'App.Order' cannot be serialized: at '{path}', {reason}{IgnoreHint}"));
+                .WithMessage($"Consumer 'App.C.OnOrder' is not wired, because its parameter 'order' of type 'App.Order' cannot be serialized: at '{path}', {reason}{IgnoreHint}"));
     }
 
     [Fact]
@@ -94,15 +94,56 @@ public class PayloadRuleTests
             }
             """,
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
-                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter type 'System.Span<byte>' cannot be serialized: at 'Span<byte>', ref struct types such as Span<T> live on the stack and cannot be stored in a payload; use an array or List<T>"),
+                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter 'data' of type 'System.Span<byte>' cannot be serialized: at 'Span<byte>', ref struct types such as Span<T> live on the stack and cannot be stored in a payload; use an array or List<T>"),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(1)
-                .WithArguments("App.C.B", "object", "object", "'object' has no fixed shape; use a concrete type", ""),
+                .WithArguments("App.C.B", "value", "object", "object", "'object' has no fixed shape; use a concrete type", ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(2)
-                .WithArguments("App.C.D", "int*", "int*", "pointers are addresses in one process and cannot be serialized; send the value they point to", ""),
+                .WithArguments("App.C.D", "pointer", "int*", "int*", "pointers are addresses in one process and cannot be serialized; send the value they point to", ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(3)
-                .WithArguments("App.C.E", "System.Func<int>", "Func<int>", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", ""),
+                .WithArguments("App.C.E", "factory", "System.Func<int>", "Func<int>", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(4)
-                .WithArguments("App.C.Generic<T>.F", "T", "T", "it is a generic type parameter, and serializers are generated for concrete types only", ""));
+                .WithArguments("App.C.Generic<T>.F", "value", "T", "T", "it is a generic type parameter, and serializers are generated for concrete types only", ""));
+    }
+
+    [Fact]
+    public async Task UnserializablePayload_SimpleParameters_NamesParameter()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public static class C
+            {
+                [Consumer("simple")]
+                public static void Simple(string a, Stream {|#0:s|}, int b) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
+                .WithMessage("Consumer 'App.C.Simple' is not wired, because its parameter 's' of type 'System.IO.Stream' cannot be serialized: at 'Stream', a stream is a connection to data in this process, not a value; read it and send the bytes as byte[]"));
+    }
+
+    [Fact]
+    public async Task GenericConsumer_TypeParameterPayload_ReportsOnlyEB1007()
+    {
+        await AnalyzerAsync(
+            Prelude + """
+            public sealed record Wrapper<T>(T Value);
+
+            public static class C
+            {
+                [Consumer("generic")]
+                public static void {|#0:Generic|}<T>(T value) { }
+
+                [Consumer("nested")]
+                public static void {|#1:Nested|}<T>(List<T> values, Wrapper<T[]> wrapper, int count) { }
+
+                [Consumer("mixed")]
+                public static void {|#2:Mixed|}<T>(T value, Action {|#3:callback|}) { }
+            }
+            """,
+            Diagnostic(DiagnosticDescriptors.GenericConsumer).WithLocation(0).WithArguments("App.C.Generic"),
+            Diagnostic(DiagnosticDescriptors.GenericConsumer).WithLocation(1).WithArguments("App.C.Nested"),
+            Diagnostic(DiagnosticDescriptors.GenericConsumer).WithLocation(2).WithArguments("App.C.Mixed"),
+            Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(3)
+                .WithArguments("App.C.Mixed", "callback", "System.Action", "Action", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", ""));
     }
 
     [Fact]
@@ -128,6 +169,7 @@ public class PayloadRuleTests
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
                 .WithArguments(
                     "App.C.OnOrder",
+                    "order",
                     "Contracts.Order",
                     "Order.Customer.Callback",
                     "delegates are code, not data, and cannot be serialized; send the data that the receiver needs",
@@ -153,7 +195,7 @@ public class PayloadRuleTests
             }
             """,
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0).WithLocation(1)
-                .WithArguments("App.C.OnCustomer", "App.Customer", "Customer.Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint));
+                .WithArguments("App.C.OnCustomer", "customer", "App.Customer", "Customer.Callback", "delegates are code, not data, and cannot be serialized; send the data that the receiver needs", IgnoreHint));
     }
 
     [Fact]
@@ -259,7 +301,7 @@ public class PayloadRuleTests
             }
             """,
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
-                .WithMessage("Consumer 'App.C.OnJob' is not wired, because its parameter type 'App.Job' cannot be serialized: at 'Job', constructor parameter 'Callback' sets the [JsonIgnore] property of the same name, so reading cannot supply it; move that member out of the positional parameter list and declare it as a property with [JsonIgnore]"));
+                .WithMessage("Consumer 'App.C.OnJob' is not wired, because its parameter 'job' of type 'App.Job' cannot be serialized: at 'Job', constructor parameter 'Callback' sets the [JsonIgnore] property of the same name, so reading cannot supply it; move that member out of the positional parameter list and declare it as a property with [JsonIgnore]"));
     }
 
     [Fact]
@@ -330,17 +372,17 @@ public class PayloadRuleTests
             }
             """,
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(0)
-                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter type 'App.Reading' cannot be serialized: at 'Reading', required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor"),
+                .WithMessage("Consumer 'App.C.A' is not wired, because its parameter 'reading' of type 'App.Reading' cannot be serialized: at 'Reading', required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor"),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(1)
-                .WithArguments("App.C.B", "App.Derived", "Derived", "required field 'Version' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", ""),
+                .WithArguments("App.C.B", "derived", "App.Derived", "Derived", "required field 'Version' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(2)
-                .WithArguments("App.C.D", "App.InternalSetter", "InternalSetter", RequiredNotSettable("Count"), ""),
+                .WithArguments("App.C.D", "value", "App.InternalSetter", "InternalSetter", RequiredNotSettable("Count"), ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(3)
-                .WithArguments("App.C.E", "App.InternalProperty", "InternalProperty", RequiredNotSettable("Count"), ""),
+                .WithArguments("App.C.E", "value", "App.InternalProperty", "InternalProperty", RequiredNotSettable("Count"), ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(4)
-                .WithArguments("App.C.F", "App.Ignored", "Ignored", "required property 'Count' is marked [JsonIgnore], so reading never sets it; remove [JsonIgnore] or the 'required' modifier", ""),
+                .WithArguments("App.C.F", "value", "App.Ignored", "Ignored", "required property 'Count' is marked [JsonIgnore], so reading never sets it; remove [JsonIgnore] or the 'required' modifier", ""),
             Diagnostic(DiagnosticDescriptors.UnserializablePayload).WithLocation(5).WithLocation(7)
-                .WithArguments("App.C.G", "App.Envelope", "Envelope.Reading", "required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", IgnoreHint),
+                .WithArguments("App.C.G", "envelope", "App.Envelope", "Envelope.Reading", "required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", IgnoreHint),
             Diagnostic(DiagnosticDescriptors.UnserializableEmitPayload).WithLocation(6)
                 .WithArguments("App.Reading", "Reading", "required field 'Value' is never set by reading, because fields are not serialized; make it a property with a public setter or init accessor", ""));
     }

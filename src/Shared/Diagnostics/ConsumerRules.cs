@@ -114,14 +114,16 @@ internal static class ConsumerRules
 
     /// <summary>
     /// Turns the problems and lost members of a payload analysis into findings at <paramref name="location"/>, with
-    /// the member that each one is about as an additional location when it is in source.
+    /// the member that each one is about as an additional location when it is in source. A consumer's findings name
+    /// the consumer and the parameter, and an emit call passes <see langword="null"/> for both.
     /// </summary>
     public static IEnumerable<Finding> CreatePayloadFindings(
         string problemId,
         ITypeSymbol payloadType,
         PayloadAnalysis analysis,
         Location? location,
-        string? consumerName)
+        string? consumerName,
+        string? parameterName)
     {
         var typeName = PayloadTypeAnalyzer.GetDisplayName(payloadType);
         foreach (var problem in analysis.Problems)
@@ -135,7 +137,7 @@ internal static class ConsumerRules
             var hint = member is null ? string.Empty : "; or mark the member [JsonIgnore] to leave it out of the payload";
             var arguments = consumerName is null
                 ? new[] { typeName, problem.MemberPath, problem.Reason, hint }
-                : new[] { consumerName, typeName, problem.MemberPath, problem.Reason, hint };
+                : new[] { consumerName, parameterName ?? string.Empty, typeName, problem.MemberPath, problem.Reason, hint };
             yield return new Finding(problemId, location, ToLocations(member), true, arguments);
         }
 
@@ -330,13 +332,20 @@ internal static class ConsumerRules
                 continue;
             }
 
+            // EB1007 already reports a generic consumer, and a type built from its type parameters has no shape to check.
+            if (UsesMethodTypeParameter(type))
+            {
+                continue;
+            }
+
             var analysis = symbols.Payloads.Analyze(type, cancellationToken);
             if (analysis.Problems.Any(problem => problem.IsUnresolvedType))
             {
                 check.IsIncomplete = true;
             }
 
-            check.Findings.AddRange(CreatePayloadFindings(DiagnosticIds.UnserializablePayload, type, analysis, location, displayName));
+            check.Findings.AddRange(
+                CreatePayloadFindings(DiagnosticIds.UnserializablePayload, type, analysis, location, displayName, parameter.Name));
             check.Parameters.Add(new ConsumerParameter(parameter, ConsumerParameterKind.Data, analysis));
             if (analysis.IsSupported && analysis.Shapes[0].Kind == PayloadKind.Object)
             {
@@ -357,6 +366,17 @@ internal static class ConsumerRules
                 payloadParameters[i].Name));
         }
     }
+
+    /// <summary>Whether <paramref name="type"/> is or contains a type parameter of a generic method.</summary>
+    private static bool UsesMethodTypeParameter(ITypeSymbol type) => type switch
+    {
+        ITypeParameterSymbol parameter => parameter.TypeParameterKind == TypeParameterKind.Method,
+        IArrayTypeSymbol array => UsesMethodTypeParameter(array.ElementType),
+        IPointerTypeSymbol pointer => UsesMethodTypeParameter(pointer.PointedAtType),
+        INamedTypeSymbol named => named.TypeArguments.Any(UsesMethodTypeParameter)
+            || (named.ContainingType is { } containing && UsesMethodTypeParameter(containing)),
+        _ => false,
+    };
 
     /// <summary>Describes how a parameter is passed when generated code cannot bind it, or returns <see langword="null"/>.</summary>
     private static string? GetPassingKind(IParameterSymbol parameter)

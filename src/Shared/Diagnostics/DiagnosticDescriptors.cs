@@ -16,7 +16,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnserializablePayload = Create(
         DiagnosticIds.UnserializablePayload,
         "Consumer payload type cannot be serialized",
-        "Consumer '{0}' is not wired, because its parameter type '{1}' cannot be serialized: at '{2}', {3}{4}",
+        "Consumer '{0}' is not wired, because its parameter '{1}' of type '{2}' cannot be serialized: at '{3}', {4}{5}",
         SerializationCategory,
         DiagnosticSeverity.Error);
 
