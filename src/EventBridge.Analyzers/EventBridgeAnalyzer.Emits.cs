@@ -50,7 +50,8 @@ public sealed partial class EventBridgeAnalyzer
             argument.Parameter is { } parameter
             && target.OriginalDefinition.Parameters[parameter.Ordinal].Type.TypeKind == TypeKind.TypeParameter);
 
-        // A payload of a type parameter is checked where the generic code is called with a real type.
+        // A type parameter has no shape to check. The types that callers pass for it are not seen here either, so
+        // each of them needs one direct use with its concrete type: a consumer, or an emit call like this one.
         if (payloadArgument is null || payloadType.TypeKind is TypeKind.TypeParameter or TypeKind.Error)
         {
             return;

@@ -111,7 +111,8 @@ public sealed partial class ConsumerGenerator
 
             var payloadType = method.TypeArguments[0];
 
-            // A payload of a type parameter gets its serializer where the generic code is called with a real type.
+            // A type parameter gets no serializer, and neither do the types that callers pass for it. Only a consumer
+            // or a direct emit call with a concrete type makes the generator write one.
             if (payloadType.TypeKind is TypeKind.TypeParameter or TypeKind.Error)
             {
                 return EmitSiteResult.Empty;

@@ -252,6 +252,31 @@ public class PayloadRuleTests
     }
 
     [Fact]
+    public async Task EventMember_IsSkippedSilently()
+    {
+        await AnalyzerAsync(Prelude + """
+            public sealed class Document
+            {
+                public string Title { get; set; } = "";
+
+                public event EventHandler? Changed;
+
+                public event Action<int> Resized { add { } remove { } }
+
+                public void Touch() => Changed?.Invoke(this, EventArgs.Empty);
+            }
+
+            public static class C
+            {
+                [Consumer("document")]
+                public static void OnDocument(Document document) { }
+
+                public static void Send(EventBus bus) => bus.Emit("document", new Document());
+            }
+            """);
+    }
+
+    [Fact]
     public async Task JsonIgnore_ExemptsMembersFromEveryPayloadRule()
     {
         await AnalyzerAsync(Prelude + """

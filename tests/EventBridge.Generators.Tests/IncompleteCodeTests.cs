@@ -102,6 +102,36 @@ public class IncompleteCodeTests
     }
 
     [Fact]
+    public void Generator_CollidingSerializerIds_GetSuffix()
+    {
+        var source = """
+            using EventBridge;
+            namespace System.MyStuff { public sealed record Thing(int A); }
+            namespace MyStuff { public sealed record Thing(int B); }
+            namespace MyApp
+            {
+                public sealed record Box<T>(T Value);
+                public static class C
+                {
+                    [Consumer("a")] public static void A(global::System.MyStuff.Thing thing) { }
+                    [Consumer("b")] public static void B(global::MyStuff.Thing thing) { }
+                    [Consumer("c")] public static void D(Box<global::System.Guid> box) { }
+                }
+            }
+            """;
+
+        var (result, output) = GeneratorHarness.Run(source);
+
+        var sources = result.Results.Single().GeneratedSources;
+        var first = sources.Single(s => s.HintName == "MyStuff_Thing.Json.g.cs").SourceText.ToString();
+        var second = sources.Single(s => s.HintName == "MyStuff_Thing_2.Json.g.cs").SourceText.ToString();
+        Assert.Contains("class MyStuff_ThingJsonSerializer : global::EventBridge.Serialization.PayloadSerializer<global::MyStuff.Thing>", first, StringComparison.Ordinal);
+        Assert.Contains("class MyStuff_Thing_2JsonSerializer : global::EventBridge.Serialization.PayloadSerializer<global::System.MyStuff.Thing>", second, StringComparison.Ordinal);
+        Assert.Contains(sources, s => s.HintName == "MyApp_Box_Of_Guid.Json.g.cs");
+        Assert.Empty(GeneratorHarness.GetProblems(output));
+    }
+
+    [Fact]
     public void Generator_TwoAssembliesSharingInternals_CompileWithoutWarnings()
     {
         var library = """

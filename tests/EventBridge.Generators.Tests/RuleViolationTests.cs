@@ -74,6 +74,27 @@ public class RuleViolationTests
     }
 
     [Fact]
+    public void GenericHelperEmit_WritesNoSerializer()
+    {
+        const string Helper = """
+            public sealed record OnlyWrapped(int Value);
+            public static class C
+            {
+                public static void Send<T>(EventBus bus, string signal, T payload) => bus.Emit(signal, payload);
+                public static void Run(EventBus bus) => Send(bus, "x", new OnlyWrapped(1));
+            }
+            """;
+        const string DirectUse = "public static class D { public static void Run(EventBus bus) => bus.Emit(\"x\", new OnlyWrapped(2)); }";
+
+        var (throughHelper, _) = GeneratorHarness.Run(RuleViolationCases.Usings + Helper);
+        var (withDirectUse, output) = GeneratorHarness.Run(RuleViolationCases.Usings + Helper, "using EventBridge; namespace App; " + DirectUse);
+
+        Assert.DoesNotContain(throughHelper.Results.Single().GeneratedSources, s => s.HintName == "App_OnlyWrapped.Json.g.cs");
+        Assert.Contains(withDirectUse.Results.Single().GeneratedSources, s => s.HintName == "App_OnlyWrapped.Json.g.cs");
+        Assert.Empty(GeneratorHarness.GetProblems(output));
+    }
+
+    [Fact]
     public void LibrarySignal_Consumer_IsWired()
     {
         var (result, output) = GeneratorHarness.Run(RuleViolationCases.Usings + "public static class C { [Consumer(EventBridgeSignals.ClientConnected)] public static void M(EventOrigin origin) { } }");

@@ -15,6 +15,7 @@ public sealed class PayloadException : EventBridgeException
 
     internal static PayloadException NoSerializer(string? typeName) =>
         new($"No JSON serializer is registered for payload type '{typeName}'. The EventBridge generator writes one " +
-            "for each type that a [Consumer] method takes or that is passed to Emit in an assembly that references " +
-            "the generator; reference it from the assembly that declares or emits the type.");
+            "for each type that a [Consumer] method takes and each type passed to Emit, EmitAsync, EventMessage.Create " +
+            "or WithPayload as a concrete type, not through a type parameter of a generic method. In an assembly that " +
+            "references the generator, add a consumer that takes the type or emit a value of it directly.");
 }
