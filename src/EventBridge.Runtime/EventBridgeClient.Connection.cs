@@ -274,20 +274,7 @@ public sealed partial class EventBridgeClient
             bytes.AsMemory(frame.Args),
             bytes.AsMemory(frame.Kwargs));
 
-        var outer = s_delivering.Value;
-        s_delivering.Value = message;
-        try
-        {
-            _bus.Emit(message);
-        }
-        catch (ArgumentException exception)
-        {
-            Log.InvalidFrame(_logger, "invalid_signal", exception.Message);
-        }
-        finally
-        {
-            s_delivering.Value = outer;
-        }
+        QueueForConsumers(message, bytes.Length);
     }
 
     /// <summary>Writes outbox entries to the connection in order, in batches, until the connection closes.</summary>

@@ -82,6 +82,18 @@ public sealed partial class EventBridgeClient
             EventName = "TlsHandshakeFailed")]
         public static partial void TlsHandshakeFailed(ILogger logger, string clientName, string server, string reason);
 
-        // Next free id in this range: 3020.
+        [LoggerMessage(3020, LogLevel.Warning,
+            "Event {EventId} on signal {Signal} was not delivered to consumer {Consumer}: {Reason} (drop {Count} of this client)",
+            EventName = "EventNotDelivered")]
+        public static partial void EventNotDelivered(
+            ILogger logger, string signal, EventId eventId, string consumer, EventDropReason reason, long count);
+
+        [LoggerMessage(3021, LogLevel.Warning,
+            "Client {ClientName} closed with {Count} received events still queued for consumers after {CloseTimeoutMilliseconds:0} ms",
+            EventName = "DeliveriesAbandoned")]
+        public static partial void DeliveriesAbandoned(
+            ILogger logger, string clientName, int count, double closeTimeoutMilliseconds);
+
+        // Next free id in this range: 3022.
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Sockets;
 using EventBridge.Transport;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ namespace EventBridge;
 
 /// <summary>
 /// Connects a local <see cref="EventBus"/> to an <see cref="EventBridgeServer"/>: events emitted on the bus are
-/// forwarded to the server, and events that other processes emitted are emitted on the bus, marked remote so that
+/// forwarded to the server, and events that other processes emitted are delivered on the bus, marked remote so that
 /// they are never forwarded back.
 /// </summary>
 /// <remarks>
@@ -16,6 +17,13 @@ namespace EventBridge;
 /// Forwarded events pass through a bounded outbox (<see cref="EventBridgeClientOptions.OutboxCapacity"/>) and stay
 /// there until the server acknowledges them. After a connection loss the client reconnects by itself and resends
 /// what was not acknowledged, in order. A resent event may reach a receiver twice, so receivers drop repeated ids.
+/// </para>
+/// <para>
+/// A received event passes the bus's middleware and watchers on the connection's read loop as it arrives. Each
+/// consumer then runs from a bounded queue of its own (<see cref="EventBridgeClientOptions.ConsumerQueueCapacity"/>)
+/// on the thread pool, one event at a time and in arrival order, and an asynchronous consumer is awaited before its
+/// next event. So a consumer that blocks delays neither other consumers nor the connection: pings, pongs, acks and
+/// reconnects go on. Events emitted in this process are not queued: their consumers run during the emit.
 /// </para>
 /// <para>
 /// A local event is not forwarded when it came from another process, when its signal is one of the library's own
@@ -58,6 +66,8 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReconnectDelay, _options.ReconnectDelay, nameof(options));
+        ThrowIfInvalidConsumerQueue(_options);
+
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
         _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
@@ -96,7 +106,11 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <summary>Raised after every change of <see cref="State"/>, on the thread that made the change.</summary>
     public event EventHandler<EventBridgeClientStateChangedEventArgs>? StateChanged;
 
-    /// <summary>Raised when a local event is not forwarded because of a limit or an error; the drop is also logged.</summary>
+    /// <summary>
+    /// Raised when a local event is not forwarded, or a received event is not delivered to a consumer, because of a
+    /// limit, an error or disposal. The drop is also logged. When a full consumer queue drops a received event, the
+    /// handler runs on the connection's read loop, so it must return quickly.
+    /// </summary>
     public event EventHandler<EventDroppedEventArgs>? EventDropped;
 
     /// <summary>
@@ -152,10 +166,14 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <summary>
     /// Waits up to <see cref="EventBridgeClientOptions.CloseTimeout"/> for the server to acknowledge the events in
     /// the outbox, sends the server a <c>bye</c> frame, and closes the connection. Events still in the outbox
-    /// are reported through <see cref="EventDropped"/>.
+    /// are reported through <see cref="EventDropped"/>. Consumers go on with the received events queued for them
+    /// until <see cref="EventBridgeClientOptions.CloseTimeout"/> after the call began. The events left then are
+    /// reported through <see cref="EventDropped"/> too. The <see cref="EventContext.CancellationToken"/> of a consumer
+    /// that is still running is canceled, and the method does not wait for the consumer.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var started = Stopwatch.GetTimestamp();
         lock (_stateGate)
         {
             if (_state == EventBridgeClientState.Closed || _disposing.IsCancellationRequested)
@@ -194,6 +212,8 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             ReportDropped(entry.Message, EventDropReason.ClientClosed);
         }
 
+        var deliveryTime = _options.CloseTimeout - Stopwatch.GetElapsedTime(started);
+        await StopDeliveringAsync(deliveryTime > TimeSpan.Zero ? deliveryTime : TimeSpan.Zero).ConfigureAwait(false);
         SetState(EventBridgeClientState.Closed, null);
         _disposing.Dispose();
     }
@@ -266,9 +286,14 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             Log.EventNotForwarded(_logger, message.Signal, message.Id, reason, count);
         }
 
+        RaiseEventDropped(new EventDroppedEventArgs(message, reason));
+    }
+
+    private void RaiseEventDropped(EventDroppedEventArgs drop)
+    {
         try
         {
-            EventDropped?.Invoke(this, new EventDroppedEventArgs(message, reason));
+            EventDropped?.Invoke(this, drop);
         }
         catch (Exception exception)
         {
@@ -297,6 +322,29 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         catch (Exception handlerException)
         {
             Log.HandlerFailed(_logger, handlerException, nameof(StateChanged));
+        }
+    }
+
+    private static void ThrowIfInvalidConsumerQueue(EventBridgeClientOptions options)
+    {
+        if (options.ConsumerQueueCapacity < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.ConsumerQueueCapacity, "ConsumerQueueCapacity must be at least 1.");
+        }
+
+        if (options.ConsumerQueueMaxBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.ConsumerQueueMaxBytes, "ConsumerQueueMaxBytes must be at least 1.");
+        }
+
+        if (!Enum.IsDefined(options.ConsumerQueueOverflow))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                options.ConsumerQueueOverflow,
+                "ConsumerQueueOverflow must be DropNewest or DropOldest.");
         }
     }
 

@@ -16,6 +16,16 @@ public enum OutboxOverflow
     DropNewest,
 }
 
+/// <summary>What a consumer's queue of received events does when an event arrives and the queue is full.</summary>
+public enum ConsumerQueueOverflow
+{
+    /// <summary>Keep the queue as it is and drop the arriving event, so the consumer receives every event before it.</summary>
+    DropNewest,
+
+    /// <summary>Drop the oldest waiting event to make room, so the consumer receives the most recent events.</summary>
+    DropOldest,
+}
+
 /// <summary>Settings of an <see cref="EventBridgeClient"/>.</summary>
 public sealed record EventBridgeClientOptions
 {
@@ -93,9 +103,38 @@ public sealed record EventBridgeClientOptions
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// The number of received events that may wait for one consumer. Default: 65,536. Each consumer of a received
+    /// event runs from a queue of its own on the thread pool, never on the connection's read loop, so a consumer that
+    /// blocks delays neither other consumers, nor pings, pongs and acks, nor reconnects. A queue is full when it
+    /// contains this many events or <see cref="ConsumerQueueMaxBytes"/>. Then <see cref="ConsumerQueueOverflow"/>
+    /// decides which event that consumer misses, and each miss raises <see cref="EventBridgeClient.EventDropped"/>
+    /// with <see cref="EventDropReason.ConsumerQueueFull"/>, is counted in
+    /// <see cref="EventBridgeClient.DroppedDeliveryCount"/> and is logged.
+    /// </summary>
+    /// <remarks>
+    /// Besides its frame, which <see cref="ConsumerQueueMaxBytes"/> counts, a waiting event takes about 200 bytes of
+    /// objects (measured for a small event), so this limit keeps many small events from taking much more memory than
+    /// the byte limit allows for frames.
+    /// </remarks>
+    public int ConsumerQueueCapacity { get; init; } = 65_536;
+
+    /// <summary>
+    /// The total frame size, in bytes, of the received events that may wait for one consumer. Default: 16 MiB, the
+    /// server's default <see cref="EventBridgeServerOptions.MaxPendingBytesPerClient"/>, so a consumer may fall as
+    /// far behind as the server lets a whole connection fall behind. An empty queue takes an event of any size.
+    /// </summary>
+    public long ConsumerQueueMaxBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// What happens when a consumer's queue is full. Default: <see cref="EventBridge.ConsumerQueueOverflow.DropNewest"/>,
+    /// which is also what NATS.Net does for a subscription that falls behind.
+    /// </summary>
+    public ConsumerQueueOverflow ConsumerQueueOverflow { get; init; } = ConsumerQueueOverflow.DropNewest;
+
+    /// <summary>
     /// How long <see cref="EventBridgeClient.DisposeAsync"/> waits for the server to acknowledge the events still in
-    /// the outbox. Default: 2 seconds. Events left after that are reported through
-    /// <see cref="EventBridgeClient.EventDropped"/>.
+    /// the outbox, and for consumers to finish the received events still queued for them. Default: 2 seconds. Events
+    /// left after that are reported through <see cref="EventBridgeClient.EventDropped"/>.
     /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -19,7 +19,7 @@ public enum EventBridgeClientState
     Closed,
 }
 
-/// <summary>Why a client did not forward a local event.</summary>
+/// <summary>Why a client did not forward a local event, or did not deliver a received event to a consumer.</summary>
 public enum EventDropReason
 {
     /// <summary>The outbox was full; see <see cref="EventBridgeClientOptions.OutboxOverflow"/>.</summary>
@@ -31,8 +31,17 @@ public enum EventDropReason
     /// <summary>The payload could not be written as JSON.</summary>
     SerializationFailed,
 
-    /// <summary>The client was disposed before the server acknowledged the event.</summary>
+    /// <summary>
+    /// The client was disposed before the server acknowledged the local event, or, for a received event, before the
+    /// consumer's queue reached it within <see cref="EventBridgeClientOptions.CloseTimeout"/>.
+    /// </summary>
     ClientClosed,
+
+    /// <summary>
+    /// A received event was not delivered to one consumer because that consumer's queue was full; see
+    /// <see cref="EventBridgeClientOptions.ConsumerQueueCapacity"/>.
+    /// </summary>
+    ConsumerQueueFull,
 }
 
 /// <summary>Describes a change of <see cref="EventBridgeClient.State"/>.</summary>
@@ -59,14 +68,27 @@ public sealed class EventBridgeClientStateChangedEventArgs : EventArgs
     public Exception? Exception { get; }
 }
 
-/// <summary>Describes a local event that a client did not forward.</summary>
+/// <summary>
+/// Describes an event that a client dropped: a local event it did not forward, or a received event it did not
+/// deliver to one consumer.
+/// </summary>
 public sealed class EventDroppedEventArgs : EventArgs
 {
-    /// <summary>Initializes the arguments.</summary>
+    /// <summary>Initializes the arguments for a local event that was not forwarded.</summary>
     public EventDroppedEventArgs(EventMessage message, EventDropReason reason)
+        : this(message, reason, consumer: null)
+    {
+    }
+
+    /// <summary>Initializes the arguments.</summary>
+    /// <param name="message">The event.</param>
+    /// <param name="reason">Why it was dropped.</param>
+    /// <param name="consumer">The consumer that missed a received event, or <see langword="null"/> for a local event.</param>
+    public EventDroppedEventArgs(EventMessage message, EventDropReason reason, string? consumer)
     {
         Message = message;
         Reason = reason;
+        Consumer = consumer;
     }
 
     /// <summary>The event that was dropped.</summary>
@@ -74,4 +96,10 @@ public sealed class EventDroppedEventArgs : EventArgs
 
     /// <summary>Why it was dropped.</summary>
     public EventDropReason Reason { get; }
+
+    /// <summary>
+    /// The name of the consumer that did not receive the event (<see cref="ConsumerDescriptor.Name"/>) when a received
+    /// event was dropped, or <see langword="null"/> when a local event was not forwarded.
+    /// </summary>
+    public string? Consumer { get; }
 }

@@ -44,7 +44,9 @@ public readonly struct EventContext
 
     /// <summary>
     /// The token passed to <see cref="EventBus.EmitAsync{TPayload}(string, TPayload, CancellationToken)"/>, or
-    /// <see cref="CancellationToken.None"/> for <see cref="EventBus.Emit{TPayload}(string, TPayload)"/>.
+    /// <see cref="CancellationToken.None"/> for <see cref="EventBus.Emit{TPayload}(string, TPayload)"/>. For an event
+    /// received through an <see cref="EventBridgeClient"/>, a token that is canceled when the client's
+    /// <see cref="EventBridgeClient.DisposeAsync"/> stops delivering.
     /// </summary>
     public CancellationToken CancellationToken { get; }
 }

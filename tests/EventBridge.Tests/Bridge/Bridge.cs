@@ -47,6 +47,14 @@ internal static class Bridge
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="client"/> has run its consumers for every event it received so far. Consumers run
+    /// from queues of their own, so a test that saw one consumer run waits here before it checks what another
+    /// consumer received from an earlier event.
+    /// </summary>
+    public static Task WaitForDeliveriesAsync(EventBridgeClient client) =>
+        WaitUntilAsync(() => client.PendingDeliveryCount == 0, $"{client.Name} ran its consumers for every received event");
+
     /// <summary>Waits until the server reports <paramref name="count"/> announced clients.</summary>
     public static Task WaitForClientsAsync(EventBridgeServer server, int count) =>
         WaitUntilAsync(() => server.Clients.Count == count, $"the server has {count} clients");

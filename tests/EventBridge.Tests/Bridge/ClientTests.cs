@@ -19,6 +19,7 @@ public sealed class ClientTests
         alice.Bus.Emit("public", new ChatLine("alice", "goes out"));
 
         await publics.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(bob);
         Assert.Equal(0, privates.Count);
     }
 
@@ -39,6 +40,7 @@ public sealed class ClientTests
         alice.Bus.Emit("chat", "shared", new ChatLine("alice", "shared"));
 
         await shared.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(bob);
         Assert.Equal(0, local.Count);
         Assert.Equal(0, plain.Count);
     }
@@ -120,6 +122,9 @@ public sealed class ClientTests
         carol.Bus.Emit("marker", new ChatLine("carol", "done"));
         await markersAtAlice.WaitForCountAsync(2);
         await markersAtServer.WaitForCountAsync(2);
+        await Bridge.WaitForDeliveriesAsync(alice);
+        await Bridge.WaitForDeliveriesAsync(bob);
+        await Bridge.WaitForDeliveriesAsync(carol);
 
         Assert.Equal(1, atServer.Count);
         Assert.Equal(1, atAlice.Count);
@@ -146,6 +151,7 @@ public sealed class ClientTests
         await raw.SendAsync("""{"signal":"marker","kwargs":{"user":"r","text":"end"}}""" + "\n");
 
         await markers.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(bob);
         Assert.Equal(1, received.Count);
     }
 

@@ -153,6 +153,7 @@ public sealed class RelayTests
 
         // The server keeps each sender's order, so the marker arriving proves the secret was not relayed.
         await markers.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(bob);
         Assert.Equal(0, secrets.Count);
     }
 
@@ -172,6 +173,7 @@ public sealed class RelayTests
         alice.Bus.Emit("chat", new ChatLine("alice", "nowhere in particular"));
 
         await plain.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(bob);
         var inLobby = Assert.Single(lobby.Events);
         Assert.Equal("lobby", inLobby.Namespace);
         Assert.Equal("in the lobby", inLobby.GetPayload(TestPayloads.ChatLine).Text);
@@ -202,6 +204,7 @@ public sealed class RelayTests
         // Server-local events are never relayed: a marker emitted afterwards arrives, the connect event never did.
         server.Bus.Emit("marker", new ChatLine("server", "done"));
         await markers.WaitForCountAsync(1);
+        await Bridge.WaitForDeliveriesAsync(watcher);
         Assert.Equal(0, leaked.Count);
     }
 

@@ -125,6 +125,7 @@ public sealed class AuthTests
 
         var events = await atWatcher.WaitForCountAsync(1);
         Assert.Equal("allowed", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+        await TestBridge.WaitForDeliveriesAsync(watcher);
         Assert.Equal(0, adminAtWatcher.Count);
         Assert.Equal(0, opsAtWatcher.Count);
         Assert.Equal(3, logs.Texts("PublishDenied").Count());
@@ -153,9 +154,11 @@ public sealed class AuthTests
         publisher.Bus.Emit("chat", "private", new ChatLine("publisher", "hidden"));
         publisher.Bus.Emit("chat", new ChatLine("publisher", "visible"));
 
-        // Events of one sender arrive in order, so once the last one is in, the two before it were skipped.
+        // Events of one sender arrive in order, so once the last one is in and the client has run its consumers, the
+        // two before it were skipped.
         var events = await chat.WaitForCountAsync(1);
         Assert.Equal("visible", Assert.Single(events).GetPayload(TestPayloads.ChatLine).Text);
+        await TestBridge.WaitForDeliveriesAsync(limited);
         Assert.Equal(0, secrets.Count);
         Assert.Equal(0, privateChat.Count);
     }
