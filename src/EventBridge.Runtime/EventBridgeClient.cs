@@ -26,6 +26,11 @@ namespace EventBridge;
 /// reconnects go on. Events emitted in this process are not queued: their consumers run during the emit.
 /// </para>
 /// <para>
+/// NOTE: a consumer that blocks synchronously still holds a thread-pool thread while it blocks. When many do at once,
+/// all asynchronous work in the process, this client's reads included, waits until the pool has added threads,
+/// which it does gradually. Long-running consumers should be asynchronous.
+/// </para>
+/// <para>
 /// A local event is not forwarded when it came from another process, when its signal is one of the library's own
 /// (<see cref="EventBridgeSignals"/>), when <see cref="EventBridgeClientOptions.ForwardFilter"/> rejects it, or when a
 /// consumer emitted it on the signal and namespace of the remote event it was handling (see
