@@ -71,11 +71,13 @@ else
     server_cmd=(dotnet src/EventBridge.Server/bin/Release/net10.0/eventbridge.dll)
 fi
 
-# Picks a port that nothing listens on; the servers bind it a moment later.
+# Picks a port that nothing listens on; the servers bind it a moment later. The port comes from below the kernel's
+# range for outgoing connections, where another program's client socket could take it in that moment.
+ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
 free_port() {
     local port
     while true; do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (ephemeral_low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return
