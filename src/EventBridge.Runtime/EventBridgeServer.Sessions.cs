@@ -51,7 +51,8 @@ public sealed partial class EventBridgeServer
                 length => Reject(
                     session,
                     "frame_too_large",
-                    $"The frame of {length} bytes is longer than the maximum of {_options.MaxFrameBytes} bytes; it was discarded.",
+                    $"The frame is longer than the maximum of {_options.MaxFrameBytes} bytes ({length} bytes or more); " +
+                    "it is discarded up to its line end.",
                     seq: null),
                 () => SendPendingAck(session),
                 _tlsOptions is null ? first => AcceptPlainFirstByte(session, first) : null).ConfigureAwait(false);
@@ -134,6 +135,10 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        // A hello counts only as a connection's first frame, so an event sent before it cannot be followed by an
+        // authentication that makes earlier frames look as if they came after it.
+        var isFirstFrame = !session.SawFrame;
+        session.SawFrame = true;
         if (!session.Authenticated && frame.Kind != FrameKind.Hello)
         {
             Reject(session, "auth_required", "Send a hello frame with a valid token first; this frame was ignored.", frame.Seq);
@@ -152,7 +157,7 @@ public sealed partial class EventBridgeServer
 
                 break;
             case FrameKind.Hello:
-                HandleHello(session, frame);
+                HandleHello(session, frame, isFirstFrame);
                 break;
             case FrameKind.Ping:
                 session.Pings = true;
@@ -172,9 +177,9 @@ public sealed partial class EventBridgeServer
         }
     }
 
-    private void HandleHello(ClientSession session, Frame frame)
+    private void HandleHello(ClientSession session, Frame frame, bool isFirstFrame)
     {
-        if (session.Announced)
+        if (session.Announced || !isFirstFrame)
         {
             Reject(session, "unexpected_hello", "A hello frame must come first and only once; this one was ignored.", null);
             return;
@@ -319,7 +324,7 @@ public sealed partial class EventBridgeServer
         {
             if (!ReferenceEquals(session.Origin, sender) && MayReceive(session, signal, @namespace))
             {
-                OnSendResult(session, session.Connection.Send(frame));
+                OnSendResult(session, session.Connection.Send(frame), frame.Length);
             }
         }
     }
@@ -417,17 +422,19 @@ public sealed partial class EventBridgeServer
         }
     }
 
-    private void SendEvent(ClientSession session, byte[] frame) => OnSendResult(session, session.Connection.Send(frame));
+    private void SendEvent(ClientSession session, byte[] frame) =>
+        OnSendResult(session, session.Connection.Send(frame), frame.Length);
 
     /// <summary>Disconnects a client as a slow consumer the first time its send queue is found full.</summary>
-    private void OnSendResult(ClientSession session, SendResult result)
+    private void OnSendResult(ClientSession session, SendResult result, int frameBytes)
     {
         if (result != SendResult.Full || Interlocked.Exchange(ref session.SlowConsumer, 1) != 0)
         {
             return;
         }
 
-        var pending = session.Connection.PendingBytes;
+        // The queue refused the frame, so the bytes that pass the limit are those queued plus this frame.
+        var pending = session.Connection.PendingBytes + frameBytes;
         Interlocked.Increment(ref _slowConsumerDisconnects);
         session.CloseReason ??= "slow consumer: too many bytes queued";
         Log.SlowConsumer(_logger, session.Id, session.Origin.Name, pending, _options.MaxPendingBytesPerClient);
@@ -435,7 +442,7 @@ public sealed partial class EventBridgeServer
         FrameWriter.WriteError(
             buffer,
             "slow_consumer",
-            $"The client read too slowly: {pending} bytes were waiting for it, over the server's limit of " +
+            $"The client read too slowly: {pending} bytes were waiting for it with the next frame, over the server's limit of " +
             $"{_options.MaxPendingBytesPerClient}; the server closes the connection.");
         session.Connection.SendIgnoringLimit(buffer.WrittenSpan.ToArray());
         _ = session.Connection.CloseAsync(_options.ShutdownTimeout);
@@ -529,6 +536,9 @@ public sealed partial class EventBridgeServer
         /// the comma that follows it. Read and replaced only by the session's read loop.
         /// </summary>
         public byte[] RelayPrefix { get; private set; } = [];
+
+        /// <summary>Whether a valid frame has arrived; a hello after one is rejected. Read loop only.</summary>
+        public bool SawFrame { get; set; }
 
         /// <summary>Whether the server has reported the client as connected; set by its hello or first event.</summary>
         public bool Announced { get; set; }

@@ -63,6 +63,14 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.IdleTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
+        if (_options.Tokens is { Count: 0 } && _options.AuthToken is null)
+        {
+            // An empty list is far more likely a failed load than a wish for no authentication.
+            throw new ArgumentException(
+                "EventBridgeServerOptions.Tokens is empty, so no client could authenticate; use null for no tokens.",
+                nameof(options));
+        }
+
         if (_options.AuthToken is not null || _options.Tokens is { Count: > 0 })
         {
             if (_options.AuthToken is { Length: 0 })
@@ -74,6 +82,13 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             if (tokens.Any(token => string.IsNullOrEmpty(token.Token)))
             {
                 throw new ArgumentException("Every token in EventBridgeServerOptions.Tokens must be non-empty.", nameof(options));
+            }
+
+            if (tokens.Select(token => token.Token).Distinct(StringComparer.Ordinal).Count() != tokens.Count)
+            {
+                throw new ArgumentException(
+                    "Two entries of EventBridgeServerOptions.Tokens have the same token; each client needs its own.",
+                    nameof(options));
             }
 
             _authenticator = new TokenAuthenticator(

@@ -22,7 +22,11 @@ public sealed record EventBridgeToken(string Name, string Token)
     /// <c>{"tokens":[{"name":"chat","token":"...","publish":{"allow":["chat_*"],"deny":[]},"receive":{"deny":["admin:*"]}}]}</c>.
     /// </summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    /// <exception cref="FormatException">The file is not in the expected form; the message names the entry.</exception>
+    /// <exception cref="FormatException">
+    /// The file is not in the expected form, lists no token, repeats a token, or has a member that is unknown or of
+    /// the wrong type; the message names the entry. A file that could be misread as "permit everything" is rejected
+    /// rather than loaded.
+    /// </exception>
     public static IReadOnlyList<EventBridgeToken> LoadFile(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -35,17 +39,32 @@ public sealed record EventBridgeToken(string Name, string Token)
             }
 
             var tokens = new List<EventBridgeToken>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             var index = 0;
             foreach (var entry in entries.EnumerateArray())
             {
                 var name = RequiredString(entry, "name", path, index);
                 var token = RequiredString(entry, "token", path, index);
+                CheckMembers(entry, ["name", "token", "publish", "receive"], $"Entry {index} of the token file '{path}'");
+                if (!seen.Add(token))
+                {
+                    throw new FormatException(
+                        $"Entry {index} ('{name}') of the token file '{path}' repeats the token of an earlier entry; " +
+                        "each client needs its own token, so that its permissions are the ones meant for it.");
+                }
+
                 tokens.Add(new EventBridgeToken(name, token)
                 {
-                    Publish = ReadPermissions(entry, "publish"),
-                    Receive = ReadPermissions(entry, "receive"),
+                    Publish = ReadPermissions(entry, "publish", path, index),
+                    Receive = ReadPermissions(entry, "receive", path, index),
                 });
                 index++;
+            }
+
+            if (tokens.Count == 0)
+            {
+                throw new FormatException(
+                    $"The token file '{path}' lists no tokens, so no client could connect; add at least one entry.");
             }
 
             return tokens;
@@ -69,21 +88,56 @@ public sealed record EventBridgeToken(string Name, string Token)
         return value.GetString()!;
     }
 
-    private static SignalPermissions ReadPermissions(JsonElement entry, string member)
+    private static SignalPermissions ReadPermissions(JsonElement entry, string member, string path, int index)
     {
         if (!entry.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return SignalPermissions.All;
         }
 
-        return new SignalPermissions(ReadPatterns(value, "allow"), ReadPatterns(value, "deny"));
+        var where = $"The \"{member}\" member of entry {index} of the token file '{path}'";
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"{where} must be an object such as {{\"allow\": [\"chat_*\"], \"deny\": []}}.");
+        }
+
+        CheckMembers(value, ["allow", "deny"], where);
+        return new SignalPermissions(ReadPatterns(value, "allow", where), ReadPatterns(value, "deny", where));
     }
 
-    private static string[]? ReadPatterns(JsonElement permissions, string member) =>
-        permissions.TryGetProperty(member, out var list) && list.ValueKind == JsonValueKind.Array
-            ? [.. list.EnumerateArray().Select(pattern => pattern.GetString() ?? throw new FormatException(
-                $"The \"{member}\" list may contain only strings."))]
-            : null;
+    /// <summary>
+    /// Rejects a member this file format does not know: a misspelt <c>"alow"</c> or <c>"Publish"</c> would otherwise
+    /// be ignored and leave the client with every permission.
+    /// </summary>
+    private static void CheckMembers(JsonElement value, string[] known, string where)
+    {
+        foreach (var property in value.EnumerateObject())
+        {
+            if (Array.IndexOf(known, property.Name) < 0)
+            {
+                throw new FormatException(
+                    $"{where} has the unknown member \"{property.Name}\"; the known members are " +
+                    string.Join(", ", known.Select(name => "\"" + name + "\"")) + ".");
+            }
+        }
+    }
+
+    private static string[]? ReadPatterns(JsonElement permissions, string member, string where)
+    {
+        if (!permissions.TryGetProperty(member, out var list) || list.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"{where} needs \"{member}\" to be a list of patterns, such as [\"chat_*\"].");
+        }
+
+        return [.. list.EnumerateArray().Select(pattern => pattern.ValueKind == JsonValueKind.String
+            ? pattern.GetString()!
+            : throw new FormatException($"{where} may contain only strings in its \"{member}\" list."))];
+    }
 }
 
 /// <summary>

@@ -218,7 +218,8 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>
     /// Reads frames until the peer closes the connection or <see cref="CloseAsync"/> is called. A line longer than the
-    /// maximum frame size is discarded up to its newline and reported through <paramref name="onOversized"/>.
+    /// maximum frame size is discarded up to its newline and reported once through <paramref name="onOversized"/>, with
+    /// its length so far: as soon as it passes the maximum, even if its newline never arrives.
     /// <paramref name="onBatchEnd"/> runs after the frames of each read, which lets a caller answer a burst once.
     /// When <paramref name="acceptFirstByte"/> returns false for the first byte received, reading stops at once.
     /// </summary>
@@ -230,7 +231,6 @@ internal sealed class FrameConnection : IAsyncDisposable
     {
         var reader = _reader ?? throw new InvalidOperationException("Call Start before ReadFramesAsync.");
         var discarding = false;
-        long discarded = 0;
         try
         {
             while (true)
@@ -254,15 +254,12 @@ internal sealed class FrameConnection : IAsyncDisposable
                         var newline = buffer.PositionOf((byte)'\n');
                         if (newline is null)
                         {
-                            discarded += buffer.Length;
                             buffer = buffer.Slice(buffer.End);
                             break;
                         }
 
-                        discarded += buffer.Slice(0, newline.Value).Length;
                         buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                         discarding = false;
-                        onOversized(discarded);
                         continue;
                     }
 
@@ -286,9 +283,10 @@ internal sealed class FrameConnection : IAsyncDisposable
                 onBatchEnd?.Invoke();
                 if (!discarding && buffer.Length > _maxFrameBytes)
                 {
-                    // The line has no newline yet and is already too long: stop buffering it.
+                    // The line has no newline yet and is already too long: stop buffering it, and report it now
+                    // rather than at its line end, which a hostile peer may never send.
                     discarding = true;
-                    discarded = buffer.Length;
+                    onOversized(buffer.Length);
                     buffer = buffer.Slice(buffer.End);
                 }
 

@@ -156,6 +156,20 @@ public sealed class WireTests
     }
 
     [Fact]
+    public async Task EndlessLine_ReportedBeforeItsLineEnd()
+    {
+        await using var server = await Bridge.StartServerAsync(new EventBridgeServerOptions { MaxFrameBytes = 1024 });
+        await using var sender = await RawClient.ConnectAsync(server.Port, hello: "sender");
+
+        // No line feed follows, so the report cannot wait for the line to end.
+        await sender.SendAsync("{\"signal\":\"chat\",\"kwargs\":{\"text\":\"" + new string('x', 50_000));
+        var error = await sender.ReadFrameAsync(f => RawClient.Type(f) == "error");
+
+        Assert.Equal("frame_too_large", error.GetProperty("code").GetString());
+        Assert.Contains("1024", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ResetClient_RemovedByServer()
     {
         await using var server = await Bridge.StartServerAsync();

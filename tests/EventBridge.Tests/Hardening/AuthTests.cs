@@ -195,6 +195,69 @@ public sealed class AuthTests
     }
 
     [Theory]
+    [InlineData("""{"tokens":[]}""", "lists no tokens")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"allow":"chat"}}]}""", "list of patterns")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","receive":{"deny":"ops:*"}}]}""", "list of patterns")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":["chat"]}]}""", "must be an object")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"alow":["chat"]}}]}""", "unknown member \"alow\"")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","Publish":{"allow":[]}}]}""", "unknown member \"Publish\"")]
+    [InlineData("""{"tokens":[{"name":"a","token":"same"},{"name":"b","token":"same"}]}""", "repeats the token")]
+    public async Task TokenFile_PermissiveMistake_IsRejected(string json, string expected)
+    {
+        // Each of these would otherwise load as "permit everything" or switch authentication off.
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, json);
+
+            var error = Assert.Throws<FormatException>(() => EventBridgeToken.LoadFile(path));
+
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ServerOptions_EmptyOrRepeatedTokens_Rejected()
+    {
+        var empty = Assert.Throws<ArgumentException>(
+            () => new EventBridgeServer(new EventBridgeServerOptions { Port = 0, Tokens = [] }));
+        Assert.Contains("empty", empty.Message, StringComparison.Ordinal);
+
+        var repeated = Assert.Throws<ArgumentException>(() => new EventBridgeServer(new EventBridgeServerOptions
+        {
+            Port = 0,
+            Tokens = [new EventBridgeToken("a", "same"), new EventBridgeToken("b", "same")],
+        }));
+        Assert.Contains("same token", repeated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HelloAfterRefusedEvent_IsRejected()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            AuthToken = SharedToken,
+            HandshakeTimeout = TimeSpan.FromSeconds(2),
+        });
+        await using var raw = await RawClient.ConnectAsync(server.Port);
+
+        await raw.SendAsync("""{"signal":"chat","kwargs":{"user":"early","text":"x"}}""" + "\n");
+        var refused = await raw.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+        await raw.SendAsync($$"""{"type":"hello","name":"late","token":"{{SharedToken}}"}""" + "\n");
+        var second = await raw.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+        var timeout = await raw.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+
+        Assert.Equal("auth_required", refused.GetProperty("code").GetString());
+        Assert.Equal("unexpected_hello", second.GetProperty("code").GetString());
+        Assert.Equal("auth_timeout", timeout.GetProperty("code").GetString());
+        await raw.WaitForCloseAsync();
+    }
+
+    [Theory]
     [InlineData("chat", "chat", null, true)]
     [InlineData("chat", "chat", "lobby", true)]
     [InlineData("chat*", "chat_message", null, true)]
