@@ -72,6 +72,12 @@ internal sealed class ServerAddress
             return failure + "Check that 'eventbridge serve' runs there, or pass --host and --port.";
         }
 
+        // A refused or missing token comes as an error frame whose message names the token.
+        if (exception.Message.Contains("token", StringComparison.OrdinalIgnoreCase))
+        {
+            return failure + $"Set the {ServeLimitOptions.TokenVariable} environment variable to a token the server accepts.";
+        }
+
         return options.Tls is null
             ? failure + "For a server with TLS, pass --tls, or --tls-ca with the CA certificate of a private CA."
             : failure + "Use --tls-ca to trust a private CA or a self-signed certificate, --tls-server-name to check " +
@@ -106,6 +112,10 @@ internal sealed class ServerAddress
             ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(_connectTimeout)),
             LoggerFactory = loggerFactory,
             Tls = useTls ? new EventBridgeClientTlsOptions { CaCertificates = caCertificates, TargetHost = serverName } : null,
+
+            // The token comes from the environment, as for serve --require-token, so that it never shows in the
+            // process list.
+            AuthToken = Environment.GetEnvironmentVariable(ServeLimitOptions.TokenVariable) is { Length: > 0 } token ? token : null,
         };
     }
 

@@ -44,6 +44,23 @@ public sealed class EmitTailTests
             JsonDocument.Parse(lines[1]).RootElement.GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Emit_TokenFromEnvironment_ReachesTokenServer()
+    {
+        var secret = new Dictionary<string, string> { ["EVENTBRIDGE_TOKEN"] = "cli-secret" };
+        var (server, port) = await CommandProcess.StartServerAsync(secret, "--require-token");
+        await using var serverProcess = server;
+
+        await using var withToken = CommandProcess.Start(secret, "emit", "chat.message", "--port", Port(port));
+        var accepted = await withToken.WaitForExitAsync(CommandProcess.Timeout);
+        await using var withoutToken = CommandProcess.Start("emit", "chat.message", "--port", Port(port));
+        var refused = await withoutToken.WaitForExitAsync(CommandProcess.Timeout);
+
+        Assert.True(accepted == 0, $"emit with the token exited with {accepted}.{withToken.Describe()}");
+        Assert.Equal(1, refused);
+        Assert.Contains(withoutToken.ErrorLines, line => line.Contains("EVENTBRIDGE_TOKEN", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("{\"user\": ")]
     [InlineData("[1, 2]")]
