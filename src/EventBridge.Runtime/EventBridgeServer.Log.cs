@@ -125,6 +125,12 @@ public sealed partial class EventBridgeServer
             EventName = "TlsOnPlainServer")]
         public static partial void TlsOnPlainServer(ILogger logger, long sessionId, string address, long count);
 
-        // Next free id in this range: 2028.
+        [LoggerMessage(2028, LogLevel.Information,
+            "EventBridge server totals: {SlowConsumerDisconnects} slow consumers and {IdleDisconnects} idle clients disconnected, {RejectedConnections} connections rejected, {TlsHandshakeFailures} TLS handshakes failed",
+            EventName = "ServerTotals")]
+        public static partial void Totals(
+            ILogger logger, long slowConsumerDisconnects, long idleDisconnects, long rejectedConnections, long tlsHandshakeFailures);
+
+        // Next free id in this range: 2029.
     }
 }

@@ -226,6 +226,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _watcher?.Dispose();
         Log.Stopped(_logger, _sessions.Count);
+
+        // The counters are otherwise visible only to code that holds the server, so the command's log shows them here.
+        Log.Totals(_logger, SlowConsumerDisconnects, IdleDisconnects, RejectedConnections, TlsHandshakeFailures);
     }
 
     /// <inheritdoc/>

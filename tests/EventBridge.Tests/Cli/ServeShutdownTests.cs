@@ -54,6 +54,7 @@ public sealed class ServeShutdownTests
 
         Assert.Contains(server.ErrorLines, line => line.Contains("\"ShuttingDown\"", StringComparison.Ordinal)
             || line.Contains("Shutdown requested", StringComparison.Ordinal));
+        Assert.Contains(server.ErrorLines, line => line.Contains("EventBridge server totals", StringComparison.Ordinal));
     }
 
     private static async Task PublishUntilClosedAsync(LineClient publisher, CancellationToken cancellationToken)
