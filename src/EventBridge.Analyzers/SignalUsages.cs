@@ -146,8 +146,8 @@ internal sealed class SignalUsages
     /// <summary>One consumer or emit call of a signal.</summary>
     /// <param name="Shape">The JSON that the usage writes or reads as the payload or the kwargs object.</param>
     /// <param name="OnlyArg">
-    /// For an emit call, the payload when it is not an object and so travels as the only element of args; for a
-    /// consumer that binds by arguments, what its first data parameter reads from there.
+    /// For an emit call, the payload when it is not an object, because it then travels as the only element of args.
+    /// For a consumer that binds by arguments, what its first data parameter reads from there.
     /// </param>
     private sealed record SignalUsage(
         string Signal,

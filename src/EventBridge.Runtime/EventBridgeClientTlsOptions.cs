@@ -33,7 +33,7 @@ public sealed record EventBridgeClientTlsOptions
 
     /// <summary>Loads CA certificates from a PEM file (one or more certificates) or a DER file (one certificate).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="CryptographicException">The file holds no certificate.</exception>
+    /// <exception cref="CryptographicException">The file contains no certificate.</exception>
     public static X509Certificate2Collection LoadCaCertificates(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -50,7 +50,7 @@ public sealed record EventBridgeClientTlsOptions
 
         if (certificates.Count == 0)
         {
-            throw new CryptographicException($"The file '{path}' holds no PEM certificate (a '-----BEGIN CERTIFICATE-----' block).");
+            throw new CryptographicException($"The file '{path}' contains no PEM certificate (no '-----BEGIN CERTIFICATE-----' block).");
         }
 
         return certificates;

@@ -227,7 +227,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _watcher?.Dispose();
         Log.Stopped(_logger, _sessions.Count);
 
-        // The counters are otherwise visible only to code that holds the server, so the command's log shows them here.
+        // Otherwise only code with a reference to the server sees the counters, so the command's log shows them here.
         Log.Totals(_logger, SlowConsumerDisconnects, IdleDisconnects, RejectedConnections, TlsHandshakeFailures);
     }
 

@@ -90,7 +90,7 @@ public sealed record EventBridgeServerOptions
     /// <summary>
     /// How long a new connection has, counted from when it is accepted, to finish its TLS handshake (when
     /// <see cref="Tls"/> is set) and to send a <c>hello</c> with a valid token (when tokens are required). Default:
-    /// 5 seconds: a real client does both at once, and a connection that never does holds a slot for no more than this.
+    /// 5 seconds: a real client does both at once, and a connection that never does keeps a slot for no more than this.
     /// A connection that misses the TLS handshake is closed; a client that misses the token gets an
     /// <c>auth_timeout</c> error frame and is disconnected. On a plain server without tokens the <c>hello</c> is
     /// optional, so there this timeout does not apply: a client may connect and only listen.

@@ -24,8 +24,8 @@ public sealed record EventBridgeToken(string Name, string Token)
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="FormatException">
     /// The file is not in the expected form, lists no token, repeats a token, or has a member that is unknown or of
-    /// the wrong type; the message names the entry. A file that could be misread as "permit everything" is rejected
-    /// rather than loaded.
+    /// the wrong type. The message names the entry. Such a file is rejected because it could be misread as "permit
+    /// everything".
     /// </exception>
     public static IReadOnlyList<EventBridgeToken> LoadFile(string path)
     {

@@ -122,7 +122,7 @@ public abstract class EventMessage
     /// <summary>
     /// Returns the payload as <typeparamref name="TPayload"/>: the emitted value itself when it is one (see
     /// <see cref="TryGetPayload{TPayload}"/>), and otherwise the value that <paramref name="serializer"/> reads from
-    /// the event's <c>kwargs</c> JSON. When <c>kwargs</c> is absent or empty and <c>args</c> holds exactly one
+    /// the event's <c>kwargs</c> JSON. When <c>kwargs</c> is absent or empty and <c>args</c> has exactly one
     /// element, that element is read instead (the bridge sends a payload that is not an object that way); when both
     /// are absent, <c>{}</c> is read.
     /// </summary>
@@ -153,9 +153,10 @@ public abstract class EventMessage
         {
             // A payload that is not an object (a number, a list) travels as the only element of args, and so does
             // an object that a client in another language sent positionally.
-            if (IsEmptyObject(json) && TryLocateOnlyArg(GetArgsJson().Span, out var only))
+            var args = IsEmptyObject(json) ? GetArgsJson().Span : default;
+            if (TryLocateOnlyArg(args, out var only))
             {
-                json = GetArgsJson().Span[only];
+                json = args[only];
             }
             else if (json.IsEmpty)
             {
@@ -245,7 +246,7 @@ public abstract class EventMessage
             && reader.Read() && reader.TokenType == JsonTokenType.EndObject;
     }
 
-    /// <summary>Finds the element of an <c>args</c> array that holds exactly one.</summary>
+    /// <summary>Finds the only element of an <c>args</c> array that has exactly one.</summary>
     private static bool TryLocateOnlyArg(ReadOnlySpan<byte> json, out Range element)
     {
         element = default;
@@ -334,25 +335,25 @@ public abstract class EventMessage
         return false;
     }
 
-    private protected static byte[] Serialize<TPayload>(TPayload payload)
+    /// <summary>
+    /// Serializes a payload, as the <c>kwargs</c> object or, with <paramref name="asOnlyArg"/>, as an <c>args</c> array
+    /// that contains it alone.
+    /// </summary>
+    private protected static byte[] Serialize<TPayload>(TPayload payload, bool asOnlyArg = false)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            PayloadSerializers.Get<TPayload>().Write(writer, payload);
-        }
+            if (asOnlyArg)
+            {
+                writer.WriteStartArray();
+            }
 
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private protected static byte[] SerializeAsArgs<TPayload>(TPayload payload)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
             PayloadSerializers.Get<TPayload>().Write(writer, payload);
-            writer.WriteEndArray();
+            if (asOnlyArg)
+            {
+                writer.WriteEndArray();
+            }
         }
 
         return buffer.WrittenSpan.ToArray();

@@ -6,7 +6,7 @@ namespace EventBridge.Server;
 /// <summary>The <c>serve</c> command's TLS options: a certificate from PEM files or from a PFX file.</summary>
 internal sealed class ServeTlsOptions
 {
-    /// <summary>The environment variable that holds the password of the <c>--tls-pfx</c> file.</summary>
+    /// <summary>The environment variable that contains the password of the <c>--tls-pfx</c> file.</summary>
     public const string PfxPasswordVariable = "EVENTBRIDGE_TLS_PFX_PASSWORD";
 
     private readonly Option<string?> _certificate = new("--tls-cert")

@@ -5,7 +5,7 @@ namespace EventBridge;
 internal static class SignalNames
 {
     /// <summary>
-    /// The prefix of the library's own signals; user code cannot emit signals that start with it in any letter case,
+    /// The prefix of the library's own signals. User code cannot emit signals that start with it in any letter case,
     /// so that no event can pass for one of the library's own.
     /// </summary>
     public const string ReservedPrefix = "eventbridge.";

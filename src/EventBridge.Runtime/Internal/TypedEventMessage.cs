@@ -138,7 +138,7 @@ internal sealed class TypedEventMessage<TPayload> : EventMessage
 
     public override ReadOnlyMemory<byte> GetArgsJson() => Placement switch
     {
-        PayloadPlacement.Args => _json ??= SerializeAsArgs(_payload),
+        PayloadPlacement.Args => _json ??= Serialize(_payload, asOnlyArg: true),
         PayloadPlacement.NullArg => s_nullArgs,
         _ => ReadOnlyMemory<byte>.Empty,
     };

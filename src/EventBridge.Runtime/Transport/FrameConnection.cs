@@ -11,7 +11,7 @@ namespace EventBridge.Transport;
 /// <param name="frame">The frame without its line ending; valid only until the handler returns.</param>
 internal delegate ValueTask FrameHandler(ReadOnlySequence<byte> frame);
 
-/// <summary>A frame in a send queue: a plain array, or a pooled frame whose reference the queue holds.</summary>
+/// <summary>A frame in a send queue: a plain array, or a pooled frame whose reference belongs to the queue.</summary>
 internal readonly record struct OutboundFrame(byte[] Bytes, int Length, PooledFrame? Owner)
 {
     public ReadOnlyMemory<byte> Memory => Bytes.AsMemory(0, Length);

@@ -10,9 +10,9 @@ namespace EventBridge.Transport;
 /// </summary>
 /// <remarks>
 /// The pool is this class's own rather than <see cref="ArrayPool{T}.Shared"/>, which keeps a few dozen arrays per
-/// size: a read loop parses thousands of frames from one burst before the write loops release them, and all of them
-/// are in flight at once. Each size class from 256 bytes to 64 KiB keeps up to 2 MiB of arrays, so the pool holds at
-/// most 18 MiB after the largest bursts; larger frames use <see cref="ArrayPool{T}.Shared"/>.
+/// size. A read loop parses thousands of frames from one burst before the write loops release them, so all of them
+/// are in flight at once. Each size class from 256 bytes to 64 KiB keeps up to 2 MiB of arrays, so the pool keeps at
+/// most 18 MiB after the largest bursts. Larger frames use <see cref="ArrayPool{T}.Shared"/>.
 /// </remarks>
 internal sealed class PooledFrame
 {
@@ -62,7 +62,7 @@ internal sealed class PooledFrame
         return frame;
     }
 
-    /// <summary>Rents a frame holding a copy of <paramref name="bytes"/>.</summary>
+    /// <summary>Rents a frame that contains a copy of <paramref name="bytes"/>.</summary>
     public static PooledFrame Copy(ReadOnlySpan<byte> bytes)
     {
         var frame = Rent(bytes.Length);
@@ -117,7 +117,7 @@ internal sealed class PooledFrame
         return classes;
     }
 
-    /// <summary>Returns the size class that holds arrays of at least <paramref name="length"/> bytes, or -1.</summary>
+    /// <summary>Returns the size class whose arrays have at least <paramref name="length"/> bytes, or -1.</summary>
     private static int GetClass(int length)
     {
         var size = SmallestClassBytes;

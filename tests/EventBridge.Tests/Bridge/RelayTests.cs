@@ -286,10 +286,10 @@ public sealed class RelayTests
     }
 
     [Fact]
-    public async Task Relay_SharedBuffers_KeepEveryPayloadIntact()
+    public async Task SharedBuffers_PayloadsIntact()
     {
         // Frames from 100 bytes to 100 KiB cross every size class of the relay's buffer pool and the fallback for
-        // larger frames; three receivers share each buffer, and one of them reads only after the sender is done.
+        // larger frames. Three receivers share each buffer, and one of them reads only after the sender is done.
         await using var server = await Bridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, hello: "sender");
         var receivers = new List<RawClient>();
@@ -336,10 +336,10 @@ public sealed class RelayTests
     }
 
     [Fact]
-    public async Task Relay_WithServerConsumer_StillRelaysFrame()
+    public async Task ServerConsumer_FrameStillRelayed()
     {
         // A consumer on the server's bus makes the relay build a message for the event instead of forwarding the
-        // pooled buffer; the receiver must get the same frame either way.
+        // pooled buffer. The receiver must get the same frame either way.
         await using var server = await Bridge.StartServerAsync();
         var seen = new List<string>();
         using var consumer = server.Bus.AddConsumer(Consumers.Sync("watched", context => seen.Add(context.Signal)));

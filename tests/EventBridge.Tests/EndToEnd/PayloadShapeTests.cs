@@ -45,7 +45,7 @@ public sealed partial class ShapeDesk
 public sealed class PayloadShapeTests
 {
     [Fact]
-    public void NullPayload_ForNonNullableParameter_IsReportedAndNextEventHandled()
+    public void NullPayload_NonNullableParameter_Reported()
     {
         var bus = new EventBus();
         var failures = new FailureLog(bus);
@@ -63,7 +63,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void NullPayload_ForNullableParameter_IsDelivered()
+    public void NullPayload_NullableParameter_Delivered()
     {
         var bus = new EventBus();
         var failures = new FailureLog(bus);
@@ -78,7 +78,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void RemoteNullKwargs_ReadsAsEmptyObject_AndNamesMissingMember()
+    public void RemoteNullKwargs_NamesMissingMember()
     {
         var bus = new EventBus();
         var failures = new FailureLog(bus);
@@ -95,7 +95,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void RemoteNullArg_ForNonNullableParameter_IsReported()
+    public void RemoteNullArg_NonNullable_Reported()
     {
         var bus = new EventBus();
         var failures = new FailureLog(bus);
@@ -111,7 +111,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void RemoteObjectSentPositionally_BindsAsPayload()
+    public void PositionalObject_BindsAsPayload()
     {
         var bus = new EventBus();
         var desk = new ShapeDesk();
@@ -124,7 +124,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void ScalarPayload_OfAnotherNumericType_BindsByValue()
+    public void ScalarPayload_OtherNumericType_Binds()
     {
         var bus = new EventBus();
         var failures = new FailureLog(bus);
@@ -142,7 +142,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void NullableContextParameters_GetTheContext()
+    public void NullableContext_GetsContext()
     {
         var bus = new EventBus();
         var desk = new ShapeDesk();
@@ -154,7 +154,7 @@ public sealed class PayloadShapeTests
     }
 
     [Fact]
-    public void Message_ScalarPayload_IsTheOnlyArg()
+    public void ScalarPayload_IsOnlyArg()
     {
         var scalar = EventMessage.Create("tick", 5L);
         var list = EventMessage.Create("names", new List<string> { "a", "b" });

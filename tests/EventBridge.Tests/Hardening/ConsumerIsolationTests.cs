@@ -148,14 +148,7 @@ public sealed class ConsumerIsolationTests
             "receiver",
             o => o with { ConsumerQueueCapacity = Capacity, ConsumerQueueOverflow = policy, LoggerFactory = logs },
             bus);
-        var drops = new List<EventDroppedEventArgs>();
-        receiver.EventDropped += (_, drop) =>
-        {
-            lock (drops)
-            {
-                drops.Add(drop);
-            }
-        };
+        var drops = new DropLog(receiver);
         var arrived = 0;
         using var arrivals = bus.Watch(message => Interlocked.Increment(ref arrived));
         using var blocked = new GatedConsumer(bus, "numbered", "slow reader");
@@ -173,12 +166,9 @@ public sealed class ConsumerIsolationTests
         Assert.Equal(21, Volatile.Read(ref arrived));
         Assert.Equal(1 + Capacity, receiver.PendingDeliveryCount);
         Assert.Equal(0, receiver.DroppedEventCount);
-        lock (drops)
-        {
-            Assert.Equal(Enumerable.Range(firstDropped, 15), drops.Select(drop => Number(drop.Message)));
-            Assert.All(drops, drop => Assert.Equal(EventDropReason.ConsumerQueueFull, drop.Reason));
-            Assert.All(drops, drop => Assert.Equal("slow reader", drop.Consumer));
-        }
+        Assert.Equal(Enumerable.Range(firstDropped, 15), drops.Numbers);
+        Assert.All(drops.Drops, drop => Assert.Equal(EventDropReason.ConsumerQueueFull, drop.Reason));
+        Assert.All(drops.Drops, drop => Assert.Equal("slow reader", drop.Consumer));
 
         // The first ten drops are logged one by one, later ones only every thousandth.
         var warnings = logs.Texts("EventNotDelivered").ToList();
@@ -202,14 +192,7 @@ public sealed class ConsumerIsolationTests
         var bus = new EventBus();
         await using var receiver = await TestBridge.ConnectAsync(
             server, "receiver", o => o with { ConsumerQueueMaxBytes = maxBytes }, bus);
-        var dropped = new List<int>();
-        receiver.EventDropped += (_, drop) =>
-        {
-            lock (dropped)
-            {
-                dropped.Add(Number(drop.Message));
-            }
-        };
+        var drops = new DropLog(receiver);
         using var blocked = new GatedConsumer(bus, "numbered");
         await TestBridge.WaitForClientsAsync(server, 2);
 
@@ -224,10 +207,7 @@ public sealed class ConsumerIsolationTests
         }
 
         await TestBridge.WaitUntilAsync(() => receiver.DroppedDeliveryCount == 10 - kept, $"{10 - kept} drops are reported");
-        lock (dropped)
-        {
-            Assert.Equal(Enumerable.Range(kept + 1, 10 - kept), dropped);
-        }
+        Assert.Equal(Enumerable.Range(kept + 1, 10 - kept), drops.Numbers);
 
         blocked.Open();
         await TestBridge.WaitForDeliveriesAsync(receiver);
@@ -245,14 +225,7 @@ public sealed class ConsumerIsolationTests
             "receiver",
             o => o with { ConsumerQueueMaxBytes = 12_000, ConsumerQueueOverflow = ConsumerQueueOverflow.DropOldest },
             bus);
-        var dropped = new List<int>();
-        receiver.EventDropped += (_, drop) =>
-        {
-            lock (dropped)
-            {
-                dropped.Add(Number(drop.Message));
-            }
-        };
+        var drops = new DropLog(receiver);
         using var blocked = new GatedConsumer(bus, "numbered");
         await TestBridge.WaitForClientsAsync(server, 2);
 
@@ -269,10 +242,7 @@ public sealed class ConsumerIsolationTests
         sender.Bus.Emit("numbered", new Numbered(new string('l', 10_000), 4));
 
         await TestBridge.WaitUntilAsync(() => receiver.DroppedDeliveryCount == 2, "2 drops are reported");
-        lock (dropped)
-        {
-            Assert.Equal([1, 2], dropped);
-        }
+        Assert.Equal([1, 2], drops.Numbers);
 
         blocked.Open();
         await TestBridge.WaitForDeliveriesAsync(receiver);
@@ -510,14 +480,7 @@ public sealed class ConsumerIsolationTests
             "receiver",
             o => o with { CloseTimeout = TimeSpan.FromMilliseconds(200), LoggerFactory = logs },
             bus);
-        var drops = new List<EventDroppedEventArgs>();
-        receiver.EventDropped += (_, drop) =>
-        {
-            lock (drops)
-            {
-                drops.Add(drop);
-            }
-        };
+        var drops = new DropLog(receiver);
         using var blocked = new GatedConsumer(bus, "numbered", "stuck");
         await TestBridge.WaitForClientsAsync(server, 2);
 
@@ -532,12 +495,9 @@ public sealed class ConsumerIsolationTests
         await receiver.DisposeAsync();
 
         Assert.Equal(5, receiver.DroppedDeliveryCount);
-        lock (drops)
-        {
-            Assert.Equal(Enumerable.Range(1, 5), drops.Select(drop => Number(drop.Message)));
-            Assert.All(drops, drop => Assert.Equal(EventDropReason.ClientClosed, drop.Reason));
-            Assert.All(drops, drop => Assert.Equal("stuck", drop.Consumer));
-        }
+        Assert.Equal(Enumerable.Range(1, 5), drops.Numbers);
+        Assert.All(drops.Drops, drop => Assert.Equal(EventDropReason.ClientClosed, drop.Reason));
+        Assert.All(drops.Drops, drop => Assert.Equal("stuck", drop.Consumer));
 
         Assert.Single(logs.Texts("DeliveriesAbandoned"));
 
@@ -555,6 +515,37 @@ public sealed class ConsumerIsolationTests
     };
 
     private static int Number(EventMessage message) => message.GetPayload(TestPayloads.Numbered).N;
+
+    /// <summary>The drops a client reports, collected from whichever thread reports them.</summary>
+    private sealed class DropLog
+    {
+        private readonly List<EventDroppedEventArgs> _drops = [];
+
+        public DropLog(EventBridgeClient client)
+        {
+            client.EventDropped += (_, drop) =>
+            {
+                lock (_drops)
+                {
+                    _drops.Add(drop);
+                }
+            };
+        }
+
+        public IReadOnlyList<EventDroppedEventArgs> Drops
+        {
+            get
+            {
+                lock (_drops)
+                {
+                    return [.. _drops];
+                }
+            }
+        }
+
+        /// <summary>The numbers of the dropped events, in the order of their reports.</summary>
+        public IReadOnlyList<int> Numbers => [.. Drops.Select(drop => Number(drop.Message))];
+    }
 
     private static IEnumerable<int> Numbers(IEnumerable<EventMessage> events) => events.Select(Number);
 }

@@ -63,7 +63,7 @@ public sealed class SlowConsumerTests
             LoggerFactory = logs,
             MaxPendingBytesPerClient = 256L * 1024 * 1024,
             // Long enough that the healthy reader, descheduled on a loaded machine, never trips it while a 1 MiB
-            // frame is written; the stalled reader trips it whatever the value.
+            // frame is written. The stalled reader trips it whatever the value.
             WriteTimeout = TimeSpan.FromSeconds(3),
         };
         await using var server = await TestBridge.StartServerAsync(options);
