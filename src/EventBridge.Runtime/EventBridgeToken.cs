@@ -33,19 +33,31 @@ public sealed record EventBridgeToken(string Name, string Token)
         try
         {
             using var document = JsonDocument.Parse(bytes);
-            if (!document.RootElement.TryGetProperty("tokens", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("tokens", out var entries)
+                || entries.ValueKind != JsonValueKind.Array)
             {
                 throw new FormatException($"The token file '{path}' needs a \"tokens\" array.");
             }
 
+            CheckMembers(document.RootElement, ["tokens"], $"The token file '{path}'");
+
             var tokens = new List<EventBridgeToken>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var names = new HashSet<string>(StringComparer.Ordinal);
             var index = 0;
             foreach (var entry in entries.EnumerateArray())
             {
                 var name = RequiredString(entry, "name", path, index);
                 var token = RequiredString(entry, "token", path, index);
                 CheckMembers(entry, ["name", "token", "publish", "receive"], $"Entry {index} of the token file '{path}'");
+                if (!names.Add(name))
+                {
+                    throw new FormatException(
+                        $"Entry {index} of the token file '{path}' repeats the name '{name}'; logs name a client by its " +
+                        "token's name, so each name must be unique.");
+                }
+
                 if (!seen.Add(token))
                 {
                     throw new FormatException(
@@ -90,11 +102,12 @@ public sealed record EventBridgeToken(string Name, string Token)
 
     private static SignalPermissions ReadPermissions(JsonElement entry, string member, string path, int index)
     {
-        if (!entry.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!entry.TryGetProperty(member, out var value))
         {
             return SignalPermissions.All;
         }
 
+        // Only an absent member permits everything: null is as likely a mistake as a wish, so it is rejected.
         var where = $"The \"{member}\" member of entry {index} of the token file '{path}'";
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -111,8 +124,15 @@ public sealed record EventBridgeToken(string Name, string Token)
     /// </summary>
     private static void CheckMembers(JsonElement value, string[] known, string where)
     {
+        // JSON parsers keep one of two equal keys, so a repeated "deny" could silently lose its patterns.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
+            if (!seen.Add(property.Name))
+            {
+                throw new FormatException($"{where} has the member \"{property.Name}\" twice; give it once.");
+            }
+
             if (Array.IndexOf(known, property.Name) < 0)
             {
                 throw new FormatException(
@@ -124,7 +144,7 @@ public sealed record EventBridgeToken(string Name, string Token)
 
     private static string[]? ReadPatterns(JsonElement permissions, string member, string where)
     {
-        if (!permissions.TryGetProperty(member, out var list) || list.ValueKind == JsonValueKind.Null)
+        if (!permissions.TryGetProperty(member, out var list))
         {
             return null;
         }

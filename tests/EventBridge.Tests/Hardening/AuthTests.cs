@@ -202,6 +202,13 @@ public sealed class AuthTests
     [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"alow":["chat"]}}]}""", "unknown member \"alow\"")]
     [InlineData("""{"tokens":[{"name":"a","token":"x","Publish":{"allow":[]}}]}""", "unknown member \"Publish\"")]
     [InlineData("""{"tokens":[{"name":"a","token":"same"},{"name":"b","token":"same"}]}""", "repeats the token")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"allow":null}}]}""", "list of patterns")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":null}]}""", "must be an object")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"deny":["secret"],"deny":[]}}]}""", "\"deny\" twice")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x","publish":{"deny":["s"]},"publish":{}}]}""", "\"publish\" twice")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x"}],"tokens":[]}""", "\"tokens\" twice")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x"}],"extra":1}""", "unknown member \"extra\"")]
+    [InlineData("""{"tokens":[{"name":"a","token":"x"},{"name":"a","token":"y"}]}""", "repeats the name")]
     public async Task TokenFile_PermissiveMistake_IsRejected(string json, string expected)
     {
         // Each of these would otherwise load as "permit everything" or switch authentication off.
