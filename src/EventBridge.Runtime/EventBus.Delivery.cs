@@ -9,7 +9,7 @@ public sealed partial class EventBus
     /// Delivers a local event to consumers only, through the thread's reusable message for
     /// <typeparamref name="TPayload"/>, so that the emit allocates nothing.
     /// </summary>
-    private void DeliverTyped<TPayload>(
+    internal void DeliverTyped<TPayload>(
         string signal,
         string? @namespace,
         TPayload payload,
@@ -37,7 +37,7 @@ public sealed partial class EventBus
     }
 
     /// <summary>The asynchronous counterpart of <see cref="DeliverTyped"/>.</summary>
-    private ValueTask DeliverTypedAsync<TPayload>(
+    internal ValueTask DeliverTypedAsync<TPayload>(
         string signal,
         string? @namespace,
         TPayload payload,
@@ -72,6 +72,18 @@ public sealed partial class EventBus
         message.Return(state);
         return pending;
     }
+
+    /// <summary>Delivers a new local event through middleware, watchers and consumers.</summary>
+    internal void DispatchTyped<TPayload>(string signal, string? @namespace, TPayload payload) =>
+        Dispatch(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
+
+    /// <summary>The asynchronous counterpart of <see cref="DispatchTyped"/>.</summary>
+    internal ValueTask DispatchTypedAsync<TPayload>(
+        string signal,
+        string? @namespace,
+        TPayload payload,
+        CancellationToken cancellationToken) =>
+        DispatchAsync(new TypedEventMessage<TPayload>(signal, @namespace, default, payload), cancellationToken);
 
     /// <summary>Delivers an event through middleware, watchers and consumers, without waiting for async consumers.</summary>
     private void Dispatch(EventMessage message)

@@ -45,6 +45,10 @@ public sealed partial class EventBus
     // Whether any middleware or watcher is registered; one read on every emit picks the path.
     private volatile bool _hasPipeline;
 
+    // Incremented after every change to the consumers, middleware or watchers has been published, so that an
+    // EventSignal can tell whether the consumers it found are still current.
+    private long _version;
+
     /// <summary>Creates an independent bus, which shares no consumers, middleware or watchers with any other.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="EventBusOptions.MaxNestingDepth"/> is less than 1.</exception>
     public EventBus(EventBusOptions? options = null)
@@ -199,7 +203,9 @@ public sealed partial class EventBus
     public IDisposable AddConsumer(ConsumerDescriptor consumer)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        return new Subscription(this, _consumers.Add([consumer]));
+        var registrations = _consumers.Add([consumer]);
+        IncrementVersion();
+        return new Subscription(this, registrations);
     }
 
     /// <summary>
@@ -216,7 +222,9 @@ public sealed partial class EventBus
             ArgumentNullException.ThrowIfNull(consumer, nameof(consumers));
         }
 
-        return new Subscription(this, _consumers.Add(list));
+        var registrations = _consumers.Add(list);
+        IncrementVersion();
+        return new Subscription(this, registrations);
     }
 
     /// <summary>
@@ -243,6 +251,7 @@ public sealed partial class EventBus
         {
             Volatile.Write(ref _middleware, [.. _middleware, middleware]);
             _hasPipeline = true;
+            IncrementVersion();
         }
 
         return new Removal(this, middleware);
@@ -260,6 +269,7 @@ public sealed partial class EventBus
         {
             Volatile.Write(ref _watchers, [.. _watchers, watcher]);
             _hasPipeline = true;
+            IncrementVersion();
         }
 
         return new Removal(this, watcher);
@@ -273,7 +283,35 @@ public sealed partial class EventBus
         return _consumers.Find(signal, NormalizeNamespace(@namespace))?.Length ?? 0;
     }
 
-    private bool HasPipeline => _hasPipeline;
+    /// <summary>
+    /// Creates a handle that emits <paramref name="signal"/> in <paramref name="namespace"/> without looking the
+    /// signal up on every emit. Create it once and keep it: <c>handle.Emit(payload)</c> delivers what
+    /// <c>bus.Emit(signal, namespace, payload)</c> delivers, and with no middleware or watcher it is faster.
+    /// </summary>
+    /// <remarks>
+    /// The handle stays correct when consumers, middleware or watchers are added or removed later; see
+    /// <see cref="EventSignal{TPayload}"/>. Use <see cref="object"/> as <typeparamref name="TPayload"/> and emit
+    /// <see langword="null"/> for a signal without a payload.
+    /// </remarks>
+    /// <param name="signal">The signal name.</param>
+    /// <param name="namespace">The namespace, or <see langword="null"/> or empty for the default namespace.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="signal"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="signal"/> is invalid or reserved.</exception>
+    public EventSignal<TPayload> CreateSignal<TPayload>(string signal, string? @namespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        ThrowIfInvalidSignal(signal);
+        return new EventSignal<TPayload>(this, signal, NormalizeNamespace(@namespace));
+    }
+
+    internal bool HasPipeline => _hasPipeline;
+
+    internal long Version => Volatile.Read(ref _version);
+
+    internal ConsumerRegistration[]? FindConsumers(string signal, string? @namespace) =>
+        _consumers.Find(signal, @namespace);
+
+    private void IncrementVersion() => Interlocked.Increment(ref _version);
 
     /// <summary>
     /// Whether an event of <paramref name="signal"/> in <paramref name="namespace"/> would reach nothing on this bus
@@ -321,6 +359,7 @@ public sealed partial class EventBus
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 bus._consumers.Remove(registrations);
+                bus.IncrementVersion();
             }
         }
     }
@@ -348,6 +387,7 @@ public sealed partial class EventBus
                 }
 
                 bus._hasPipeline = bus._middleware.Length != 0 || bus._watchers.Length != 0;
+                bus.IncrementVersion();
             }
         }
 
