@@ -12,13 +12,13 @@ public sealed partial class EventBridgeAnalyzer
 {
     /// <summary>
     /// Checks calls that name a signal or carry a payload: <c>EventBus.Emit</c>, <c>EventBus.EmitAsync</c>,
-    /// <c>EventMessage.Create</c> and <c>EventMessage.WithPayload</c>.
+    /// <c>EventBus.CreateSignal</c>, <c>EventMessage.Create</c> and <c>EventMessage.WithPayload</c>.
     /// </summary>
     private static void AnalyzeInvocation(OperationAnalysisContext context, EventBridgeSymbols symbols, SignalUsages signalUsages)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var target = invocation.TargetMethod;
-        if (target.Name is not ("Emit" or "EmitAsync" or "Create" or "WithPayload")
+        if (target.Name is not ("Emit" or "EmitAsync" or "Create" or "WithPayload" or "CreateSignal")
             || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, symbols.EventBus)
                 || SymbolEqualityComparer.Default.Equals(target.ContainingType, symbols.EventMessage)))
         {
@@ -52,13 +52,27 @@ public sealed partial class EventBridgeAnalyzer
 
         // A type parameter has no shape to check. The types that callers pass for it are not seen here either, so
         // each of them needs one direct use with its concrete type: a consumer, or an emit call like this one.
-        if (payloadArgument is null || payloadType.TypeKind is TypeKind.TypeParameter or TypeKind.Error)
+        if (payloadType.TypeKind is TypeKind.TypeParameter or TypeKind.Error)
+        {
+            return;
+        }
+
+        // CreateSignal takes no payload argument, so its explicit type argument is the place to report.
+        Location location;
+        if (payloadArgument is not null)
+        {
+            location = GetExpressionLocation(payloadArgument);
+        }
+        else if (target.Name == "CreateSignal")
+        {
+            location = GetTypeArgumentLocation(invocation);
+        }
+        else
         {
             return;
         }
 
         var analysis = symbols.Payloads.Analyze(payloadType, context.CancellationToken);
-        var location = GetExpressionLocation(payloadArgument);
         Report(
             ConsumerRules.CreatePayloadFindings(
                 DiagnosticIds.UnserializableEmitPayload, payloadType, analysis, location, consumerName: null, parameterName: null),
@@ -87,6 +101,14 @@ public sealed partial class EventBridgeAnalyzer
         var constant = argument.Value.ConstantValue;
         return constant.HasValue && constant.Value is null or string ? (true, (string?)constant.Value) : default;
     }
+
+    private static Location GetTypeArgumentLocation(IInvocationOperation invocation) =>
+        invocation.Syntax is InvocationExpressionSyntax
+        {
+            Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax { TypeArgumentList.Arguments: [var typeArgument, ..] } },
+        }
+            ? typeArgument.GetLocation()
+            : invocation.Syntax.GetLocation();
 
     private static Location GetExpressionLocation(IArgumentOperation argument) =>
         argument.Syntax is ArgumentSyntax syntax ? syntax.Expression.GetLocation() : argument.Syntax.GetLocation();

@@ -95,7 +95,7 @@ public sealed partial class ConsumerGenerator
                 _ => null,
             };
 
-            return name?.Identifier.ValueText is "Emit" or "EmitAsync" or "Create" or "WithPayload"
+            return name?.Identifier.ValueText is "Emit" or "EmitAsync" or "Create" or "WithPayload" or "CreateSignal"
                 && invocation.ArgumentList.Arguments.Count > 0;
         }
 
@@ -111,8 +111,8 @@ public sealed partial class ConsumerGenerator
 
             var payloadType = method.TypeArguments[0];
 
-            // A type parameter gets no serializer, and neither do the types that callers pass for it. Only a consumer
-            // or a direct emit call with a concrete type makes the generator write one.
+            // A type parameter gets no serializer, and neither do the types that callers pass for it. Only a consumer,
+            // a direct emit call or an EventBus.CreateSignal call with a concrete type makes the generator write one.
             if (payloadType.TypeKind is TypeKind.TypeParameter or TypeKind.Error)
             {
                 return EmitSiteResult.Empty;

@@ -25,6 +25,8 @@ public static class RuleViolationCases
         { "EB1001", "required property with internal setter", "internal sealed class P { public required int A { get; internal set; } } public static class C { [Consumer(\"x\")] internal static void M(P p) { } }" },
         { "EB1001", "required JsonIgnore property", "public sealed class P { [System.Text.Json.Serialization.JsonIgnore] public required int A { get; set; } public int B { get; set; } } public static class C { [Consumer(\"x\")] public static void M(P p) { } }" },
         { "EB1002", "emit of required field", "public sealed class Reading { public required int Value; } public static class C { public static void M(EventBus bus) => bus.Emit(\"x\", new Reading { Value = 1 }); }" },
+        { "EB1002", "signal of required field", "public sealed class Reading { public required int Value; } public static class C { public static EventSignal<Reading> M(EventBus bus) => bus.CreateSignal<Reading>(\"x\"); }" },
+        { "EB1004", "reserved emitted signal", "public static class C { public static EventSignal<Ok> M(EventBus bus) => bus.CreateSignal<Ok>(\"eventbridge.internal\"); }" },
         { "EB1002", "emit of object", "public static class C { public static void M(EventBus bus) => bus.Emit<object>(\"x\", new object()); }" },
         { "EB1003", "non-partial host", "public class Host { [Consumer(\"x\")] public void M(Ok ok) { } }" },
         { "EB1003", "non-partial outer type", "public class Outer { public partial class Host { [Consumer(\"x\")] public void M(Ok ok) { } } }" },

@@ -95,6 +95,23 @@ public class RuleViolationTests
     }
 
     [Fact]
+    public void CreateSignal_WritesSerializer()
+    {
+        const string Source = """
+            public sealed record Shipped(int Order);
+            public static class C
+            {
+                public static EventSignal<Shipped> Create(EventBus bus) => bus.CreateSignal<Shipped>("shipped");
+            }
+            """;
+
+        var (result, output) = GeneratorHarness.Run(RuleViolationCases.Usings + Source);
+
+        Assert.Contains(result.Results.Single().GeneratedSources, s => s.HintName == "App_Shipped.Json.g.cs");
+        Assert.Empty(GeneratorHarness.GetProblems(output));
+    }
+
+    [Fact]
     public void LibrarySignal_Consumer_IsWired()
     {
         var (result, output) = GeneratorHarness.Run(RuleViolationCases.Usings + "public static class C { [Consumer(EventBridgeSignals.ClientConnected)] public static void M(EventOrigin origin) { } }");
