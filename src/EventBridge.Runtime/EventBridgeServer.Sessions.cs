@@ -131,6 +131,18 @@ public sealed partial class EventBridgeServer
         }
         catch (ProtocolException exception)
         {
+            if (!session.Authenticated)
+            {
+                // A client that cannot even send a valid hello will not authenticate later, so it learns why now
+                // instead of waiting for the handshake timeout.
+                RejectAuthentication(
+                    session,
+                    "auth_failed",
+                    $"A hello frame with a valid token must come first, but this frame is invalid ({exception.Code}): " +
+                    exception.Message);
+                return;
+            }
+
             Reject(session, exception.Code, exception.Message, seq: null);
             return;
         }
@@ -404,9 +416,19 @@ public sealed partial class EventBridgeServer
         }
     }
 
-    /// <summary>Sends an authentication error and closes the connection after a short flush; never logs the token.</summary>
+    /// <summary>
+    /// Sends an authentication error and closes the connection after a short flush; never logs the token. Only the
+    /// first call for a session has an effect.
+    /// </summary>
     private void RejectAuthentication(ClientSession session, string code, string reason)
     {
+        // The handshake timer and the read loop may both reject the same session, because the timer can fire during
+        // the flush that follows an auth_failed. The connection's Closing token is canceled only after that flush.
+        if (Interlocked.Exchange(ref session.AuthenticationRejected, 1) != 0)
+        {
+            return;
+        }
+
         Log.AuthenticationFailed(_logger, session.Id, session.Address, code, reason);
         session.CloseReason ??= code;
         session.Connection.Send((code, reason), static (buffer, error) =>
@@ -495,6 +517,9 @@ public sealed partial class EventBridgeServer
         public int SlowConsumer;
 
         public int IdleClosed;
+
+        /// <summary>1 once the server has rejected the client's authentication, so that it is rejected only once.</summary>
+        public int AuthenticationRejected;
 
         /// <summary>When the last frame arrived, in <see cref="Environment.TickCount64"/> milliseconds.</summary>
         public long LastReceived = Environment.TickCount64;
