@@ -135,7 +135,8 @@ public sealed partial class EventBridgeClient
             }
             catch (Exception exception)
             {
-                Log.ReconnectFailed(_logger, exception, _options.Name, attempt);
+                Log.ReconnectFailed(_logger, _options.Name, attempt, exception.Message);
+                Log.ReconnectFailureDetail(_logger, exception, _options.Name, attempt);
             }
         }
     }
@@ -230,6 +231,7 @@ public sealed partial class EventBridgeClient
                 break;
             case FrameKind.Error:
                 Log.ServerError(_logger, frame.Code ?? "unknown", frame.Message ?? string.Empty);
+                RaiseServerError(frame);
                 if (frame.Code is "auth_failed" or "auth_required" or "auth_timeout" or "tls_required")
                 {
                     session.Welcome.TrySetException(new AuthenticationException(

@@ -35,7 +35,8 @@ public sealed partial class EventBridgeClient
         [LoggerMessage(3007, LogLevel.Error, "Client {ClientName} failed reading from the server", EventName = "ReadFailed")]
         public static partial void ReadFailed(ILogger logger, Exception exception, string clientName);
 
-        [LoggerMessage(3008, LogLevel.Warning, "Client {ClientName} failed to connect to {Host}:{Port}",
+        // Debug, because ConnectAsync throws the exception to its caller, which reports it.
+        [LoggerMessage(3008, LogLevel.Debug, "Client {ClientName} failed to connect to {Host}:{Port}",
             EventName = "ConnectFailed")]
         public static partial void ConnectFailed(ILogger logger, Exception exception, string clientName, string host, int port);
 
@@ -47,9 +48,11 @@ public sealed partial class EventBridgeClient
             EventName = "Reconnected")]
         public static partial void Reconnected(ILogger logger, string clientName, int attempt);
 
-        [LoggerMessage(3011, LogLevel.Warning, "Client {ClientName} failed reconnection attempt {Attempt}",
+        // One line per attempt, because a server that stays down fails every attempt. The stack trace goes to
+        // ReconnectFailureDetail at Debug level.
+        [LoggerMessage(3011, LogLevel.Warning, "Client {ClientName} failed reconnection attempt {Attempt}: {Reason}",
             EventName = "ReconnectFailed")]
-        public static partial void ReconnectFailed(ILogger logger, Exception exception, string clientName, int attempt);
+        public static partial void ReconnectFailed(ILogger logger, string clientName, int attempt, string reason);
 
         [LoggerMessage(3012, LogLevel.Warning, "Client {ClientName} failed writing to the server", EventName = "WriteFailed")]
         public static partial void WriteFailed(ILogger logger, Exception exception, string clientName);
@@ -94,6 +97,10 @@ public sealed partial class EventBridgeClient
         public static partial void DeliveriesAbandoned(
             ILogger logger, string clientName, int count, double closeTimeoutMilliseconds);
 
-        // Next free id in this range: 3022.
+        [LoggerMessage(3022, LogLevel.Debug, "Client {ClientName} failed reconnection attempt {Attempt}",
+            EventName = "ReconnectFailureDetail")]
+        public static partial void ReconnectFailureDetail(ILogger logger, Exception exception, string clientName, int attempt);
+
+        // Next free id in this range: 3023.
     }
 }

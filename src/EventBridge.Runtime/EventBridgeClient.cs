@@ -119,6 +119,14 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     public event EventHandler<EventDroppedEventArgs>? EventDropped;
 
     /// <summary>
+    /// Raised for every <c>error</c> frame the server sends, after it is logged, on the connection's read loop, so a
+    /// handler must return quickly. An error about a forwarded event arrives before the ack that covers the event.
+    /// So once <see cref="DisposeAsync"/> has waited for the outbox to empty, every rejection of an acknowledged
+    /// event has been raised.
+    /// </summary>
+    public event EventHandler<EventBridgeServerErrorEventArgs>? ServerErrorReceived;
+
+    /// <summary>
     /// Connects to the server, announces <see cref="Name"/>, and completes once the server has welcomed the client.
     /// From then on local events are forwarded, and a lost connection is re-established by the client itself.
     /// </summary>
@@ -303,6 +311,26 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         catch (Exception exception)
         {
             Log.HandlerFailed(_logger, exception, nameof(EventDropped));
+        }
+    }
+
+    private void RaiseServerError(Frame frame)
+    {
+        var handlers = ServerErrorReceived;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var rejected = frame.Seq is { } seq ? _outbox.FindUnacked(seq) : null;
+        try
+        {
+            handlers(this, new EventBridgeServerErrorEventArgs(
+                frame.Code ?? "unknown", frame.Message ?? string.Empty, frame.Seq, rejected));
+        }
+        catch (Exception exception)
+        {
+            Log.HandlerFailed(_logger, exception, nameof(ServerErrorReceived));
         }
     }
 

@@ -114,6 +114,23 @@ internal sealed class ClientOutbox
         }
     }
 
+    /// <summary>Returns the unacked event with sequence number <paramref name="seq"/>, or <see langword="null"/>.</summary>
+    public EventMessage? FindUnacked(long seq)
+    {
+        lock (_gate)
+        {
+            foreach (var entry in _unacked)
+            {
+                if (entry.Seq == seq)
+                {
+                    return entry.Message;
+                }
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>Puts the unacked entries back in front of the unsent ones, for the next connection to resend.</summary>
     public void Requeue()
     {

@@ -49,8 +49,10 @@ internal static partial class EmitCommand
 
         var command = new Command(
             "emit",
-            "Send events to a server and exit once the server has acknowledged them. Exit status: 0 when the server " +
-            "acknowledged every event, 1 when the server cannot be reached or does not acknowledge in time, 2 for invalid input.")
+            "Send events to a server and exit once the server has acknowledged them. The token for a server that " +
+            $"requires one is read from the {ServeLimitOptions.TokenVariable} environment variable. Exit status: 0 when " +
+            "the server acknowledged every event, 1 when the server cannot be reached or does not acknowledge in time, " +
+            "2 for invalid input, 3 when the server rejected an event, for example one the token may not publish.")
         {
             signal,
             kwargs,
@@ -71,8 +73,13 @@ internal static partial class EmitCommand
                 parse.GetValue(count),
                 TimeSpan.FromSeconds(parse.GetValue(timeout)));
             using var loggerFactory = logging.CreateFactory(parse);
-            return await RunAsync(request, server.CreateClientOptions(parse, loggerFactory), loggerFactory, cancellationToken)
-                .ConfigureAwait(false);
+            if (!server.TryCreateClientOptions(parse, loggerFactory, out var options, out var optionError))
+            {
+                await Console.Error.WriteLineAsync(optionError).ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            return await RunAsync(request, options, loggerFactory, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -118,12 +125,14 @@ internal static partial class EmitCommand
             OutboxCapacity = Math.Max(request.Count, options.OutboxCapacity),
         };
         var unconfirmed = 0;
+        var rejections = new EmitRejections(request.Count, request.Signal);
         var client = new EventBridgeClient(bus, options);
         client.EventDropped += (_, dropped) =>
         {
             Interlocked.Increment(ref unconfirmed);
             Log.EventNotConfirmed(logger, dropped.Message.Signal, dropped.Message.Id.ToString(), dropped.Reason);
         };
+        client.ServerErrorReceived += (_, error) => rejections.Record(error);
         try
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -141,7 +150,15 @@ internal static partial class EmitCommand
             bus.Emit(message);
         }
 
+        // Disposing waits for the acks, and the server sends the error for a rejected event before the ack that
+        // covers it, so every rejection has been recorded once the client is disposed.
         await client.DisposeAsync().ConfigureAwait(false);
+        if (rejections.Count > 0)
+        {
+            await Console.Error.WriteLineAsync(rejections.Describe(address)).ConfigureAwait(false);
+            return ExitCodes.Rejected;
+        }
+
         if (Volatile.Read(ref unconfirmed) is var missing and > 0)
         {
             await Console.Error.WriteLineAsync(

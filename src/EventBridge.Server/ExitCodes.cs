@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>The command line or its input was invalid: an unknown option, invalid JSON, an invalid signal name.</summary>
     public const int InvalidInput = 2;
+
+    /// <summary>The server rejected an event it received, for example because the token may not publish its signal.</summary>
+    public const int Rejected = 3;
 }

@@ -83,8 +83,13 @@ internal static partial class ServeCommand
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)),
                 Tls = tlsOptions,
             };
-            options = limits.Apply(parse, options);
-            return await RunAsync(options, logging.CreateFactory(parse), cancellationToken).ConfigureAwait(false);
+            if (!limits.TryApply(parse, options, out var limited, out var limitError))
+            {
+                await Console.Error.WriteLineAsync(limitError).ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            return await RunAsync(limited, logging.CreateFactory(parse), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
+using System.Diagnostics.CodeAnalysis;
 
 namespace EventBridge.Server;
 
@@ -18,7 +18,7 @@ internal sealed class ServeLimitOptions
     private readonly Option<int> _duplicateWindow;
     private readonly Option<double> _handshakeTimeout;
     private readonly Option<bool> _requireToken;
-    private readonly Option<IReadOnlyList<EventBridgeToken>?> _tokenFile;
+    private readonly Option<string?> _tokenFile;
 
     private ServeLimitOptions(EventBridgeServerOptions defaults)
     {
@@ -83,10 +83,11 @@ internal sealed class ServeLimitOptions
         {
             Description = $"Require every client to present the shared token read from the {TokenVariable} environment variable (kept out of the process list).",
         };
-        _tokenFile = new Option<IReadOnlyList<EventBridgeToken>?>("--token-file")
+        // The command reads the file when it runs, not in a custom parser, because a parse error would print the
+        // whole help text after the message.
+        _tokenFile = new Option<string?>("--token-file")
         {
             Description = "A JSON file of per-client tokens with publish and receive permissions (format in docs/limits.md).",
-            CustomParser = ReadTokenFile,
             HelpName = "path",
         };
     }
@@ -117,31 +118,56 @@ internal sealed class ServeLimitOptions
         });
     }
 
-    public EventBridgeServerOptions Apply(ParseResult parse, EventBridgeServerOptions options) => options with
+    /// <summary>
+    /// Applies the limit and authentication options to <paramref name="options"/>. Returns false, with a message for
+    /// the user, when the <c>--token-file</c> file cannot be read or is invalid.
+    /// </summary>
+    public bool TryApply(
+        ParseResult parse,
+        EventBridgeServerOptions options,
+        [NotNullWhen(true)] out EventBridgeServerOptions? applied,
+        out string error)
     {
-        MaxJsonDepth = parse.GetValue(_maxJsonDepth),
-        MaxConnections = parse.GetValue(_maxConnections),
-        MaxPendingBytesPerClient = parse.GetValue(_maxPendingBytes),
-        WriteTimeout = TimeSpan.FromSeconds(parse.GetValue(_writeTimeout)),
-        PingInterval = TimeSpan.FromSeconds(parse.GetValue(_pingInterval)),
-        IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(_idleTimeout)),
-        DuplicateWindow = parse.GetValue(_duplicateWindow),
-        HandshakeTimeout = TimeSpan.FromSeconds(parse.GetValue(_handshakeTimeout)),
-        AuthToken = parse.GetValue(_requireToken) ? Environment.GetEnvironmentVariable(TokenVariable) : null,
-        Tokens = parse.GetValue(_tokenFile),
-    };
+        applied = null;
+        IReadOnlyList<EventBridgeToken>? tokens = null;
+        if (parse.GetValue(_tokenFile) is { } path && !TryReadTokenFile(path, out tokens, out error))
+        {
+            return false;
+        }
 
-    private static IReadOnlyList<EventBridgeToken>? ReadTokenFile(ArgumentResult result)
+        error = string.Empty;
+        applied = options with
+        {
+            MaxJsonDepth = parse.GetValue(_maxJsonDepth),
+            MaxConnections = parse.GetValue(_maxConnections),
+            MaxPendingBytesPerClient = parse.GetValue(_maxPendingBytes),
+            WriteTimeout = TimeSpan.FromSeconds(parse.GetValue(_writeTimeout)),
+            PingInterval = TimeSpan.FromSeconds(parse.GetValue(_pingInterval)),
+            IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(_idleTimeout)),
+            DuplicateWindow = parse.GetValue(_duplicateWindow),
+            HandshakeTimeout = TimeSpan.FromSeconds(parse.GetValue(_handshakeTimeout)),
+            AuthToken = parse.GetValue(_requireToken) ? Environment.GetEnvironmentVariable(TokenVariable) : null,
+            Tokens = tokens,
+        };
+        return true;
+    }
+
+    private static bool TryReadTokenFile(
+        string path,
+        [NotNullWhen(true)] out IReadOnlyList<EventBridgeToken>? tokens,
+        out string error)
     {
-        var path = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        error = string.Empty;
         try
         {
-            return EventBridgeToken.LoadFile(path);
+            tokens = EventBridgeToken.LoadFile(path);
+            return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
         {
-            result.AddError($"Cannot read the token file '{path}': {exception.Message}");
-            return null;
+            tokens = null;
+            error = $"Cannot read the token file '{path}': {exception.Message}";
+            return false;
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -37,11 +37,12 @@ internal sealed class ServerAddress
         Description = "Connect with TLS and check the server's certificate against the system's trusted CAs.",
     };
 
-    private readonly Option<X509Certificate2Collection?> _tlsCa = new("--tls-ca")
+    // The command reads the file when it runs, not in a custom parser, because a parse error would print the
+    // whole help text after the message.
+    private readonly Option<string?> _tlsCa = new("--tls-ca")
     {
         Description = "Connect with TLS and trust the CA certificates in this PEM or DER file, in place of the system's " +
             "trusted CAs; for a server with a private CA or a self-signed certificate. Implies --tls.",
-        CustomParser = ReadCaFile,
         HelpName = "path",
     };
 
@@ -99,12 +100,27 @@ internal sealed class ServerAddress
         command.Options.Add(_tlsServerName);
     }
 
-    public EventBridgeClientOptions CreateClientOptions(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Creates the client options from the parsed command line. Returns false, with a message for the user, when the
+    /// <c>--tls-ca</c> file cannot be read.
+    /// </summary>
+    public bool TryCreateClientOptions(
+        ParseResult parse,
+        Microsoft.Extensions.Logging.ILoggerFactory loggerFactory,
+        [NotNullWhen(true)] out EventBridgeClientOptions? options,
+        out string error)
     {
-        var caCertificates = parse.GetValue(_tlsCa);
+        options = null;
+        X509Certificate2Collection? caCertificates = null;
+        if (parse.GetValue(_tlsCa) is { } caPath && !TryReadCaFile(caPath, out caCertificates, out error))
+        {
+            return false;
+        }
+
+        error = string.Empty;
         var serverName = parse.GetValue(_tlsServerName);
         var useTls = parse.GetValue(_tls) || caCertificates is not null || serverName is not null;
-        return new EventBridgeClientOptions
+        options = new EventBridgeClientOptions
         {
             Host = parse.GetValue(_host)!,
             Port = parse.GetValue(_port),
@@ -117,19 +133,25 @@ internal sealed class ServerAddress
             // process list.
             AuthToken = Environment.GetEnvironmentVariable(ServeLimitOptions.TokenVariable) is { Length: > 0 } token ? token : null,
         };
+        return true;
     }
 
-    private static X509Certificate2Collection? ReadCaFile(ArgumentResult result)
+    private static bool TryReadCaFile(
+        string path,
+        [NotNullWhen(true)] out X509Certificate2Collection? certificates,
+        out string error)
     {
-        var path = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        error = string.Empty;
         try
         {
-            return EventBridgeClientTlsOptions.LoadCaCertificates(path);
+            certificates = EventBridgeClientTlsOptions.LoadCaCertificates(path);
+            return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
         {
-            result.AddError($"Cannot read the CA certificate file '{path}': {exception.Message}");
-            return null;
+            certificates = null;
+            error = $"Cannot read the CA certificate file '{path}': {exception.Message}";
+            return false;
         }
     }
 }

@@ -34,8 +34,9 @@ internal static partial class TailCommand
         var command = new Command(
             "tail",
             "Print the events that other clients send through a server, as they arrive, until interrupted. A lost " +
-            "connection is re-established by itself. Exit status: 0 after Ctrl+C, SIGTERM or --count events, 1 when " +
-            "the server cannot be reached at the start.")
+            "connection is re-established by itself. The token for a server that requires one is read from the " +
+            $"{ServeLimitOptions.TokenVariable} environment variable. Exit status: 0 after Ctrl+C, SIGTERM or --count " +
+            "events, 1 when the server cannot be reached at the start, 2 for invalid input.")
         {
             patterns,
             ns,
@@ -50,13 +51,19 @@ internal static partial class TailCommand
                 [.. (parse.GetValue(patterns) ?? []).Select(pattern => new SignalPattern(pattern))],
                 parse.GetValue(ns));
             using var loggerFactory = logging.CreateFactory(parse);
+            if (!server.TryCreateClientOptions(parse, loggerFactory, out var options, out var optionError))
+            {
+                await Console.Error.WriteLineAsync(optionError).ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             using var output = Console.OpenStandardOutput();
             var printer = new TailPrinter(output, parse.GetValue(format));
             return await RunAsync(
                 filter,
                 printer,
                 parse.GetValue(count),
-                server.CreateClientOptions(parse, loggerFactory),
+                options,
                 loggerFactory,
                 cancellationToken).ConfigureAwait(false);
         });

@@ -83,12 +83,80 @@ public sealed class EmitTailTests
     }
 
     [Fact]
-    public async Task Emit_NoServer_ExitsOne()
+    public async Task Emit_DeniedSignal_ExitsThree()
+    {
+        var tokenFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(
+                tokenFile, """{"tokens":[{"name":"chat-only","token":"chat-secret","publish":{"allow":["chat.*"]}}]}""");
+            var (server, port) = await CommandProcess.StartServerAsync("--token-file", tokenFile);
+            await using var serverProcess = server;
+            var secret = new Dictionary<string, string> { ["EVENTBRIDGE_TOKEN"] = "chat-secret" };
+
+            await using var denied = CommandProcess.Start(secret, "emit", "deploy.started", "--count", "2", "--port", Port(port));
+            var exitCode = await denied.WaitForExitAsync(CommandProcess.Timeout);
+
+            Assert.True(exitCode == 3, $"emit exited with {exitCode}.{denied.Describe()}");
+            Assert.Empty(denied.OutputLines);
+            Assert.Contains(denied.ErrorLines, line => line.Contains("rejected 2 of 2 events 'deploy.started'", StringComparison.Ordinal)
+                && line.Contains("permission_denied", StringComparison.Ordinal)
+                && line.Contains("may not publish", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
+
+    [Fact]
+    public async Task Emit_NoServer_ExitsOneWithOneLine()
     {
         var port = UnusedPort();
         var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "--port", Port(port));
         Assert.Equal(1, exitCode);
-        Assert.Contains(emit.ErrorLines, line => line.Contains("Cannot connect", StringComparison.Ordinal));
+        var line = Assert.Single(emit.ErrorLines);
+        Assert.StartsWith("Cannot connect", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_NoServer_ExitsOneWithOneLine()
+    {
+        var port = UnusedPort();
+        var (exitCode, tail) = await CommandProcess.RunAsync("tail", "--port", Port(port));
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(tail.ErrorLines);
+        Assert.StartsWith("Cannot connect", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("emit")]
+    [InlineData("tail")]
+    public async Task Help_NamesTokenVariable(string command)
+    {
+        var (exitCode, help) = await CommandProcess.RunAsync(command, "--help");
+        Assert.Equal(0, exitCode);
+        Assert.Contains(help.OutputLines, line => line.Contains("EVENTBRIDGE_TOKEN", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("serve", "--token-file", "Cannot read the token file")]
+    [InlineData("emit", "--tls-ca", "Cannot read the CA certificate file")]
+    [InlineData("tail", "--tls-ca", "Cannot read the CA certificate file")]
+    public async Task MissingFile_PrintsOnlyError(string command, string option, string expected)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"eventbridge-missing-{Guid.NewGuid():N}");
+        string[] arguments = command == "emit"
+            ? [command, "chat.message", "--port", "1", option, missing]
+            : [command, "--port", command == "serve" ? "0" : "1", option, missing];
+
+        var (exitCode, process) = await CommandProcess.RunAsync(arguments);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(process.ErrorLines);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains(missing, line, StringComparison.Ordinal);
+        Assert.Empty(process.OutputLines);
     }
 
     [Theory]

@@ -133,6 +133,33 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task DeniedPublish_ClientReportsRejectedEvent()
+    {
+        var tokens = new[]
+        {
+            new EventBridgeToken("reader", "reader-token") { Publish = new SignalPermissions(Allow: ["chat"], Deny: null) },
+        };
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { Tokens = tokens });
+        var client = await TestBridge.ConnectAsync(server, "reader", o => o with { AuthToken = "reader-token" });
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<EventBridgeServerErrorEventArgs>();
+        client.ServerErrorReceived += (_, error) => errors.Enqueue(error);
+
+        var denied = EventMessage.Create("deploy", new ChatLine("reader", "x"));
+        client.Bus.Emit(denied);
+        client.Bus.Emit("chat", new ChatLine("reader", "allowed"));
+
+        // Disposing waits for both acks, and the error for the denied event comes before its ack.
+        await client.DisposeAsync();
+        var error = Assert.Single(errors);
+        Assert.Equal("permission_denied", error.Code);
+        Assert.Contains("'deploy'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.Seq);
+        Assert.NotNull(error.RejectedEvent);
+        Assert.Equal(denied.Id, error.RejectedEvent.Id);
+        Assert.Equal(0, client.DroppedEventCount);
+    }
+
+    [Fact]
     public async Task DeniedReceive_EventSkipped()
     {
         var tokens = new[]
