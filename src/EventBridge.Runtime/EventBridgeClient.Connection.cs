@@ -43,12 +43,24 @@ public sealed partial class EventBridgeClient
             await AuthenticateTlsAsync(connection, tls, timeout.Token, cancellationToken).ConfigureAwait(false);
         }
 
+        // A copy taken before the new read loop starts, since that loop moves the position on.
+        var resume = _resume is null
+            ? null
+            : new FrameResume
+            {
+                Client = _resume.Client,
+                Run = _resume.Run,
+                Position = _resume.Position,
+                Source = _resume.Source,
+                Id = _resume.Id,
+                HasId = _resume.HasId,
+            };
         var session = new Session(connection);
         session.Connection.Start();
         session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
         session.Connection.Send(
-            (_options.Name, _options.AuthToken),
-            static (buffer, hello) => FrameWriter.WriteHello(buffer, hello.Name, hello.AuthToken));
+            (_options.Name, _options.AuthToken, resume),
+            static (buffer, hello) => FrameWriter.WriteHello(buffer, hello.Name, hello.AuthToken, hello.resume));
 
         bool acks;
         try
@@ -216,6 +228,13 @@ public sealed partial class EventBridgeClient
         switch (frame.Kind)
         {
             case FrameKind.Event:
+                if (_resume?.Run is not null && !frame.Id.IsEmpty && frame.SourceName is not null)
+                {
+                    _resume.Source = frame.SourceName;
+                    _resume.Id = frame.Id;
+                    _resume.HasId = true;
+                }
+
                 DeliverRemote(frame, bytes);
                 break;
             case FrameKind.Ack:
@@ -227,6 +246,7 @@ public sealed partial class EventBridgeClient
                 break;
             case FrameKind.Welcome:
                 Identity = new EventOrigin(frame.Name ?? _options.Name, frame.Address);
+                OnWelcomeReplay(frame.Resume);
                 session.Welcome.TrySetResult(frame.Acks);
                 break;
             case FrameKind.Error:
@@ -251,6 +271,35 @@ public sealed partial class EventBridgeClient
         }
 
         return default;
+    }
+
+    /// <summary>Records where this connection starts, and reports events the server could not replay.</summary>
+    private void OnWelcomeReplay(FrameResume? replay)
+    {
+        if (_resume is null)
+        {
+            return;
+        }
+
+        var resuming = _resume.Run is not null;
+        _resume.Run = replay?.Run;
+        _resume.Position = replay?.Position;
+        _resume.Source = null;
+        _resume.HasId = false;
+        if (replay?.Run is null || !resuming)
+        {
+            return;
+        }
+
+        if (replay.Gap)
+        {
+            Interlocked.Increment(ref _replayGaps);
+            Log.ReplayIncomplete(_logger, _options.Name, replay.Replayed);
+        }
+        else
+        {
+            Log.Replaying(_logger, _options.Name, replay.Replayed);
+        }
     }
 
     private void DeliverRemote(Frame frame, byte[] bytes)

@@ -101,6 +101,16 @@ public sealed partial class EventBridgeClient
             EventName = "ReconnectFailureDetail")]
         public static partial void ReconnectFailureDetail(ILogger logger, Exception exception, string clientName, int attempt);
 
-        // Next free id in this range: 3023.
+        [LoggerMessage(3023, LogLevel.Information,
+            "Client {ClientName} resumed: the server replays {Replayed} events relayed while it was away",
+            EventName = "Replaying")]
+        public static partial void Replaying(ILogger logger, string clientName, long replayed);
+
+        [LoggerMessage(3024, LogLevel.Warning,
+            "Client {ClientName} resumed with a gap: the server replays {Replayed} events relayed while it was away, but no longer keeps some older ones it may have missed",
+            EventName = "ReplayIncomplete")]
+        public static partial void ReplayIncomplete(ILogger logger, string clientName, long replayed);
+
+        // Next free id in this range: 3025.
     }
 }

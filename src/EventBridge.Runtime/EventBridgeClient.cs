@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -54,6 +55,13 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private Session? _session;
     private Task? _runLoop;
     private long _droppedEvents;
+    private long _replayGaps;
+
+    /// <summary>
+    /// Where the client left off on the server it was last connected to, for the hello of its next connection; null
+    /// when it does not ask for replay. Changed only by the connection's read loop, and read before the next one starts.
+    /// </summary>
+    private readonly FrameResume? _resume;
 
     /// <summary>Creates a client for <paramref name="bus"/>; call <see cref="ConnectAsync"/> to connect.</summary>
     /// <exception cref="ArgumentException">The name is empty or an option is out of range.</exception>
@@ -76,6 +84,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
         _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
+        _resume = _options.ReplayMissedEvents
+            ? new FrameResume { Client = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) }
+            : null;
     }
 
     /// <summary>The bus this client connects.</summary>
@@ -107,6 +118,12 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
     /// <summary>The number of local events that were not forwarded because of a limit or an error.</summary>
     public long DroppedEventCount => Interlocked.Read(ref _droppedEvents);
+
+    /// <summary>
+    /// The number of reconnections after which the server could not replay every event the client may have missed,
+    /// because the oldest were no longer kept; see <see cref="EventBridgeClientOptions.ReplayMissedEvents"/>.
+    /// </summary>
+    public long ReplayGaps => Interlocked.Read(ref _replayGaps);
 
     /// <summary>Raised after every change of <see cref="State"/>, on the thread that made the change.</summary>
     public event EventHandler<EventBridgeClientStateChangedEventArgs>? StateChanged;

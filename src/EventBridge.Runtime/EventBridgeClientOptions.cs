@@ -90,6 +90,16 @@ public sealed record EventBridgeClientOptions
     public OutboxOverflow OutboxOverflow { get; init; } = OutboxOverflow.DropOldest;
 
     /// <summary>
+    /// Whether the client asks the server, each time it reconnects, for the events relayed while it was away.
+    /// Default: <see langword="true"/>. The server sends the ones it still keeps (see
+    /// <see cref="EventBridgeServerOptions.ReplayBufferBytes"/>) before any new event, in their original order, and
+    /// never the client's own. When some it missed are no longer kept, the client logs a warning and counts it in
+    /// <see cref="EventBridgeClient.ReplayGaps"/>. A server that keeps nothing, or does not know the request, sends
+    /// nothing extra.
+    /// </summary>
+    public bool ReplayMissedEvents { get; init; } = true;
+
+    /// <summary>
     /// The number of recent event ids the client remembers to drop events that arrive twice, for example when
     /// another client resends events after a reconnect. Default: 16,384. 0 turns duplicate detection off.
     /// </summary>

@@ -131,6 +131,11 @@ public sealed partial class EventBridgeServer
         public static partial void Totals(
             ILogger logger, long slowConsumerDisconnects, long idleDisconnects, long rejectedConnections, long tlsHandshakeFailures);
 
-        // Next free id in this range: 2029.
+        [LoggerMessage(2029, LogLevel.Information,
+            "Client {SessionId} ({ClientName}) resumed: {Replayed} missed events replayed, some no longer kept: {Gap}",
+            EventName = "ClientResumed")]
+        public static partial void ClientResumed(ILogger logger, long sessionId, string clientName, int replayed, bool gap);
+
+        // Next free id in this range: 2030.
     }
 }

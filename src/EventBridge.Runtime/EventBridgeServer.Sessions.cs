@@ -15,6 +15,13 @@ public sealed partial class EventBridgeServer
     /// </summary>
     private const int RejectionsLoggedInFull = 10;
 
+    /// <summary>
+    /// How long the server waits, when it keeps events for replay, for a new connection's first frame before relaying
+    /// to it. The hello may ask to resume, and what the client missed must reach it before anything new. A client that
+    /// only listens gets the events relayed meanwhile once the wait ends.
+    /// </summary>
+    private static readonly TimeSpan HelloWait = TimeSpan.FromMilliseconds(500);
+
     private readonly Lock _sessionListGate = new();
 
     /// <summary>
@@ -40,6 +47,14 @@ public sealed partial class EventBridgeServer
             if (_authenticator is null)
             {
                 session.Authenticated = true;
+                if (_replay is null)
+                {
+                    session.Live = true;
+                }
+                else
+                {
+                    _ = JoinAfterHelloWaitAsync(session);
+                }
             }
             else
             {
@@ -157,6 +172,12 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        if (!session.Live && frame.Kind != FrameKind.Hello)
+        {
+            // A client without a hello asks for nothing to be replayed; it gets what was relayed since it connected.
+            Join(session, resume: null, welcome: false);
+        }
+
         switch (frame.Kind)
         {
             case FrameKind.Event:
@@ -229,11 +250,98 @@ public sealed partial class EventBridgeServer
             session.Origin = new EventOrigin(name, session.Address);
         }
 
-        session.Connection.Send(
-            (session.Origin, _options.Name, _options.MaxFrameBytes),
-            static (buffer, state) => FrameWriter.WriteWelcome(buffer, state.Origin, state.Name, state.MaxFrameBytes));
+        Join(session, frame.Resume, welcome: true);
         Announce(session);
     }
+
+    /// <summary>Sends what the client missed, then makes it receive relayed events after waiting for its hello.</summary>
+    private async Task JoinAfterHelloWaitAsync(ClientSession session)
+    {
+        try
+        {
+            await Task.Delay(HelloWait, session.Connection.Closing).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Join(session, resume: null, welcome: false);
+    }
+
+    /// <summary>
+    /// Makes the client receive relayed events, after sending its welcome (when <paramref name="welcome"/> is set) and
+    /// the kept events it missed: those after the position its hello names, every kept one when it was last connected
+    /// to an earlier server, or those relayed since it connected when it does not ask to resume.
+    /// </summary>
+    private void Join(ClientSession session, FrameResume? resume, bool welcome)
+    {
+        if (_replay is null)
+        {
+            session.Live = true;
+            if (welcome)
+            {
+                SendWelcome(session, replay: null);
+            }
+
+            return;
+        }
+
+        lock (_relayGate)
+        {
+            if (session.Live)
+            {
+                // The hello came after the wait, so newer events went out already and what it missed cannot go
+                // before them.
+                if (welcome)
+                {
+                    var late = new FrameResume { Run = _replay.Run, Position = session.JoinPosition, Gap = resume?.Run is not null };
+                    SendWelcome(session, late);
+                }
+
+                return;
+            }
+
+            var position = session.JoinPosition;
+            if (resume?.Run is { } run)
+            {
+                position = !string.Equals(run, _replay.Run, StringComparison.Ordinal)
+                    ? 0
+                    : (resume.HasId && resume.Source is { } source ? _replay.Find(source, resume.Id) : null)
+                        ?? Math.Min(resume.Position ?? 0, _replay.Position);
+            }
+
+            session.ResumeClient = resume?.Client;
+            var missed = new List<byte[]>();
+            var (replayed, gap) = _replay.Replay(
+                position,
+                session.ResumeClient,
+                (session, missed),
+                static (state, signal, @namespace) => MayReceive(state.session, signal, @namespace, joining: true),
+                static (state, frame) => state.missed.Add(frame));
+            if (welcome)
+            {
+                SendWelcome(session, new FrameResume { Run = _replay.Run, Position = position, Replayed = replayed, Gap = gap });
+            }
+
+            foreach (var frame in missed)
+            {
+                SendEvent(session, frame);
+            }
+
+            session.JoinPosition = position;
+            session.Live = true;
+            if (resume?.Run is not null)
+            {
+                Log.ClientResumed(_logger, session.Id, session.Origin.Name, replayed, gap);
+            }
+        }
+    }
+
+    private void SendWelcome(ClientSession session, FrameResume? replay) =>
+        session.Connection.Send(
+            (session.Origin, _options.Name, _options.MaxFrameBytes, replay),
+            static (buffer, state) => FrameWriter.WriteWelcome(buffer, state.Origin, state.Name, state.MaxFrameBytes, state.replay));
 
     private void Announce(ClientSession session)
     {
@@ -286,7 +394,19 @@ public sealed partial class EventBridgeServer
         if (frame.HasId && !frame.HasSource && Bus.ReachesOnly(_relayWatcher!, frame.Signal!, frame.Namespace)
             && CompleteRelayFrame(pooled.Buffer.AsSpan(0, pooled.Length), prefix))
         {
-            RelayToOthers(session.Origin, frame.Signal!, frame.Namespace, pooled);
+            if (_replay is null)
+            {
+                RelayToOthers(session, frame.Signal!, frame.Namespace, pooled);
+                return;
+            }
+
+            lock (_relayGate)
+            {
+                _replay.Append(
+                    pooled.Buffer.AsSpan(0, pooled.Length), frame.Signal!, frame.Namespace, session.Origin.Name, id, session.ResumeClient);
+                RelayToOthers(session, frame.Signal!, frame.Namespace, pooled);
+            }
+
             return;
         }
 
@@ -330,11 +450,11 @@ public sealed partial class EventBridgeServer
     }
 
     /// <summary>Queues a relayed frame for every client but its sender that may receive it.</summary>
-    private void RelayToOthers(EventOrigin sender, string signal, string? @namespace, PooledFrame frame)
+    private void RelayToOthers(ClientSession sender, string signal, string? @namespace, PooledFrame frame)
     {
         foreach (var session in Volatile.Read(ref _sessionList))
         {
-            if (!ReferenceEquals(session.Origin, sender) && MayReceive(session, signal, @namespace))
+            if (!ReferenceEquals(session, sender) && MayReceive(session, signal, @namespace))
             {
                 OnSendResult(session, session.Connection.Send(frame), frame.Length);
             }
@@ -352,12 +472,16 @@ public sealed partial class EventBridgeServer
         {
             // Emitted on the server's own bus: every client receives it.
             var frame = Serialize(message, _serverOrigin);
-            foreach (var session in Volatile.Read(ref _sessionList))
+            if (_replay is null)
             {
-                if (MayReceive(session, message))
-                {
-                    SendEvent(session, frame);
-                }
+                SendToOthers(null, message, frame);
+                return;
+            }
+
+            lock (_relayGate)
+            {
+                _replay.Append(frame, message.Signal, message.Namespace, _serverOrigin.Name, message.Id, sender: null);
+                SendToOthers(null, message, frame);
             }
 
             return;
@@ -376,11 +500,29 @@ public sealed partial class EventBridgeServer
             relayed = Serialize(message, origin);
         }
 
+        if (_replay is null)
+        {
+            SendToOthers(origin, message, relayed);
+            return;
+        }
+
+        lock (_relayGate)
+        {
+            var sender = Array.Find(Volatile.Read(ref _sessionList), session => ReferenceEquals(session.Origin, origin));
+            _replay.Append(
+                relayed, message.Signal, message.Namespace, origin?.Name ?? _serverOrigin.Name, message.Id, sender?.ResumeClient);
+            SendToOthers(origin, message, relayed);
+        }
+    }
+
+    /// <summary>Queues a frame for every client that may receive it, but the one whose origin is <paramref name="sender"/>.</summary>
+    private void SendToOthers(EventOrigin? sender, EventMessage message, byte[] frame)
+    {
         foreach (var session in Volatile.Read(ref _sessionList))
         {
-            if (!ReferenceEquals(session.Origin, origin) && MayReceive(session, message))
+            if (!ReferenceEquals(session.Origin, sender) && MayReceive(session, message))
             {
-                SendEvent(session, relayed);
+                SendEvent(session, frame);
             }
         }
     }
@@ -392,8 +534,12 @@ public sealed partial class EventBridgeServer
     private static bool MayReceive(ClientSession session, EventMessage message) =>
         MayReceive(session, message.Signal, message.Namespace);
 
-    private static bool MayReceive(ClientSession session, string signal, string? @namespace) =>
-        session.Authenticated && (session.Grant is not { } grant || grant.Receive.Permits(signal, @namespace));
+    /// <param name="session">The client.</param>
+    /// <param name="signal">The event's signal.</param>
+    /// <param name="namespace">The event's namespace.</param>
+    /// <param name="joining">Whether the client is about to join, so that only its permissions count.</param>
+    private static bool MayReceive(ClientSession session, string signal, string? @namespace, bool joining = false) =>
+        (joining || session.Live) && (session.Grant is not { } grant || grant.Receive.Permits(signal, @namespace));
 
     /// <summary>Disconnects a client that did not authenticate in time; the time counts from the accept, TLS included.</summary>
     private async Task EnforceHandshakeTimeoutAsync(ClientSession session)
@@ -577,6 +723,21 @@ public sealed partial class EventBridgeServer
 
         /// <summary>Whether the client may exchange events: it presented a valid token, or none is required.</summary>
         public volatile bool Authenticated;
+
+        /// <summary>
+        /// Whether relayed events are queued for the client. Set once it is authenticated and, when the server keeps
+        /// events for replay, has been sent what it missed.
+        /// </summary>
+        public volatile bool Live;
+
+        /// <summary>
+        /// The replay position when the connection was accepted, and from when the client joined the position it
+        /// started from; guarded by the relay lock.
+        /// </summary>
+        public long JoinPosition { get; set; }
+
+        /// <summary>The identity the client resumes under, the same on each of its connections; null when it does not resume.</summary>
+        public string? ResumeClient { get; set; }
 
         /// <summary>The token the client presented, which sets its permissions; null when tokens are not required.</summary>
         public EventBridgeToken? Grant { get; set; }

@@ -30,6 +30,15 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ClientSession> _sessions = new();
     private readonly EventOrigin _serverOrigin;
     private readonly EventIdWindow _seenIds;
+
+    /// <summary>Recently relayed events for clients that reconnect; null when replay is off.</summary>
+    private readonly ReplayBuffer? _replay;
+
+    /// <summary>
+    /// Held, when replay is on, while an event is added to <see cref="_replay"/> and queued for the clients, and while
+    /// a client is sent what it missed and joins them, so that every client gets its events in the buffer's order.
+    /// </summary>
+    private readonly Lock _relayGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
@@ -63,6 +72,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.IdleTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.ReplayBufferBytes, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReplayBufferEvents, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReplayWindow, TimeSpan.Zero, nameof(options));
         if (_options.Tokens is { Count: 0 } && _options.AuthToken is null)
         {
             // An empty list is far more likely a failed load than a wish for no authentication.
@@ -100,6 +112,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
         _serverOrigin = new EventOrigin(_options.Name, null);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
+        _replay = _options.ReplayBufferBytes > 0
+            ? new ReplayBuffer(_options.ReplayBufferBytes, _options.ReplayBufferEvents, _options.ReplayWindow)
+            : null;
     }
 
     /// <summary>The server's bus: client events are emitted on it, and events emitted on it go to every client.</summary>
@@ -290,6 +305,14 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             var connection = new FrameConnection(
                 socket, _options.MaxFrameBytes, _options.MaxPendingBytesPerClient, _options.WriteTimeout);
             var session = new ClientSession(id, connection);
+            if (_replay is not null)
+            {
+                lock (_relayGate)
+                {
+                    session.JoinPosition = _replay.Position;
+                }
+            }
+
             _sessions[id] = session;
             PublishSessionList();
             session.Run = Task.Run(() => RunSessionAsync(session));

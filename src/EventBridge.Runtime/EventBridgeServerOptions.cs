@@ -42,6 +42,30 @@ public sealed record EventBridgeServerOptions
     public int DuplicateWindow { get; init; } = 65_536;
 
     /// <summary>
+    /// The bytes of recently relayed events the server keeps for clients that reconnect. Default: 8 MiB. A client
+    /// that asks to resume in its hello (every .NET client does, unless
+    /// <see cref="EventBridgeClientOptions.ReplayMissedEvents"/> is off) is first sent the kept events it missed while it
+    /// was away, in their original order, and then new ones. When the oldest events it missed are no longer kept, its
+    /// welcome says so and it logs a warning. 0 turns replay off; clients then get only events relayed while they are
+    /// connected. The buffer is allocated at the first relayed event, and one frame larger than an eighth of it is not
+    /// kept.
+    /// </summary>
+    public int ReplayBufferBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest number of recently relayed events kept for clients that reconnect. Default: 65,536: at the typical
+    /// frame of about 128 bytes, this and <see cref="ReplayBufferBytes"/> are reached together.
+    /// </summary>
+    public int ReplayBufferEvents { get; init; } = 65_536;
+
+    /// <summary>
+    /// How long a relayed event stays eligible for replay. Default: 30 seconds, three times the client's longest wait
+    /// between reconnection attempts. An event older than this is not replayed: a client away for longer is told of
+    /// the gap instead of getting a burst of stale events.
+    /// </summary>
+    public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The maximum nesting depth of JSON in a frame. Default: 64, as System.Text.Json's own default. A deeper frame
     /// gets an <c>invalid_json</c> error frame and is not relayed; the connection stays open.
     /// </summary>

@@ -17,6 +17,9 @@ internal sealed class ServeLimitOptions
     private readonly Option<double> _idleTimeout;
     private readonly Option<int> _duplicateWindow;
     private readonly Option<double> _handshakeTimeout;
+    private readonly Option<int> _replayBytes;
+    private readonly Option<int> _replayEvents;
+    private readonly Option<double> _replayWindow;
     private readonly Option<bool> _requireToken;
     private readonly Option<string?> _tokenFile;
 
@@ -79,6 +82,27 @@ internal sealed class ServeLimitOptions
             CustomParser = Validation.PositiveSeconds,
             HelpName = "seconds",
         };
+        _replayBytes = new Option<int>("--replay-bytes")
+        {
+            Description = "The bytes of recent events kept to replay to clients that reconnect; 0 turns replay off.",
+            DefaultValueFactory = _ => defaults.ReplayBufferBytes,
+            CustomParser = Validation.WholeNumber(0, int.MaxValue),
+            HelpName = "bytes",
+        };
+        _replayEvents = new Option<int>("--replay-events")
+        {
+            Description = "The largest number of recent events kept to replay to clients that reconnect.",
+            DefaultValueFactory = _ => defaults.ReplayBufferEvents,
+            CustomParser = Validation.WholeNumber(1, 100_000_000),
+            HelpName = "count",
+        };
+        _replayWindow = new Option<double>("--replay-window")
+        {
+            Description = "How long a relayed event stays eligible for replay to a client that reconnects, in seconds.",
+            DefaultValueFactory = _ => defaults.ReplayWindow.TotalSeconds,
+            CustomParser = Validation.PositiveSeconds,
+            HelpName = "seconds",
+        };
         _requireToken = new Option<bool>("--require-token")
         {
             Description = $"Require every client to present the shared token read from the {TokenVariable} environment variable (kept out of the process list).",
@@ -107,6 +131,9 @@ internal sealed class ServeLimitOptions
         command.Options.Add(_idleTimeout);
         command.Options.Add(_duplicateWindow);
         command.Options.Add(_handshakeTimeout);
+        command.Options.Add(_replayBytes);
+        command.Options.Add(_replayEvents);
+        command.Options.Add(_replayWindow);
         command.Options.Add(_requireToken);
         command.Options.Add(_tokenFile);
         command.Validators.Add(result =>
@@ -146,6 +173,9 @@ internal sealed class ServeLimitOptions
             IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(_idleTimeout)),
             DuplicateWindow = parse.GetValue(_duplicateWindow),
             HandshakeTimeout = TimeSpan.FromSeconds(parse.GetValue(_handshakeTimeout)),
+            ReplayBufferBytes = parse.GetValue(_replayBytes),
+            ReplayBufferEvents = parse.GetValue(_replayEvents),
+            ReplayWindow = TimeSpan.FromSeconds(parse.GetValue(_replayWindow)),
             AuthToken = parse.GetValue(_requireToken) ? Environment.GetEnvironmentVariable(TokenVariable) : null,
             Tokens = tokens,
         };

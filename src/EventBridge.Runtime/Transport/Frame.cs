@@ -49,6 +49,12 @@ internal readonly struct Frame
     /// <summary>Whether a welcome frame states that the server acknowledges event frames.</summary>
     public bool Acks { get; init; }
 
+    /// <summary>
+    /// The <c>resume</c> member of a hello frame, or the replay members of a welcome frame; null when the frame has
+    /// none. A separate object, because only handshake frames carry it.
+    /// </summary>
+    public FrameResume? Resume { get; init; }
+
     /// <summary>The byte range of the <c>args</c> array in the frame, empty when absent.</summary>
     public Range Args { get; init; }
 
@@ -96,6 +102,7 @@ internal readonly struct Frame
         var acks = false;
         long? seq = null;
         Range args = default, kwargs = default;
+        FrameResume? resume = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -157,6 +164,31 @@ internal readonly struct Frame
                 hasSource = true;
                 (sourceName, sourceAddress) = ReadSource(ref reader);
             }
+            else if (reader.ValueTextEquals("resume"u8))
+            {
+                resume = ReadResume(ref reader);
+            }
+            else if (reader.ValueTextEquals("run"u8))
+            {
+                resume ??= new FrameResume();
+                resume.Run = ReadString(ref reader, "run", nullable: true);
+            }
+            else if (reader.ValueTextEquals("position"u8))
+            {
+                resume ??= new FrameResume();
+                resume.Position = ReadPosition(ref reader, "position");
+            }
+            else if (reader.ValueTextEquals("replayed"u8))
+            {
+                resume ??= new FrameResume();
+                resume.Replayed = ReadPosition(ref reader, "replayed") ?? 0;
+            }
+            else if (reader.ValueTextEquals("gap"u8))
+            {
+                resume ??= new FrameResume();
+                reader.Read();
+                resume.Gap = reader.TokenType == JsonTokenType.True;
+            }
             else
             {
                 reader.Read();
@@ -192,6 +224,7 @@ internal readonly struct Frame
             HasSource = hasSource,
             Seq = seq,
             Acks = acks,
+            Resume = resume,
             Args = args,
             Kwargs = kwargs,
         };
@@ -270,7 +303,10 @@ internal readonly struct Frame
         return (true, string.IsNullOrEmpty(text) ? default : EventId.Parse(text));
     }
 
-    private static long? ReadSequence(ref Utf8JsonReader reader)
+    private static long? ReadSequence(ref Utf8JsonReader reader) => ReadPosition(ref reader, "seq");
+
+    /// <summary>Reads a non-negative integer member, or null.</summary>
+    private static long? ReadPosition(ref Utf8JsonReader reader, string member)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -280,10 +316,57 @@ internal readonly struct Frame
 
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
         {
-            throw new ProtocolException("invalid_frame", "The member \"seq\" must be a non-negative integer.");
+            throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be a non-negative integer.");
         }
 
         return value;
+    }
+
+    /// <summary>Reads the <c>resume</c> object of a hello frame.</summary>
+    private static FrameResume? ReadResume(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new ProtocolException("invalid_frame", $"The member \"resume\" must be an object, not {Describe(reader.TokenType)}.");
+        }
+
+        var resume = new FrameResume();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("client"u8))
+            {
+                resume.Client = ReadString(ref reader, "resume.client", nullable: true);
+            }
+            else if (reader.ValueTextEquals("run"u8))
+            {
+                resume.Run = ReadString(ref reader, "resume.run", nullable: true);
+            }
+            else if (reader.ValueTextEquals("position"u8))
+            {
+                resume.Position = ReadPosition(ref reader, "resume.position");
+            }
+            else if (reader.ValueTextEquals("source"u8))
+            {
+                resume.Source = ReadString(ref reader, "resume.source", nullable: true);
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                (resume.HasId, resume.Id) = ReadId(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return resume;
     }
 
     private static Range ReadContainer(ref Utf8JsonReader reader, JsonTokenType expected, string member)

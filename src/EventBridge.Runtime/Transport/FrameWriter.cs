@@ -118,7 +118,7 @@ internal static class FrameWriter
     }
 
     /// <summary>Writes a <c>hello</c> frame, which a client sends first to announce its name.</summary>
-    public static void WriteHello(IBufferWriter<byte> output, string name, string? token = null)
+    public static void WriteHello(IBufferWriter<byte> output, string name, string? token = null, FrameResume? resume = null)
     {
         var writer = Rent(output);
         writer.WriteStartObject();
@@ -130,12 +130,35 @@ internal static class FrameWriter
         }
 
         writer.WriteNumber("protocol"u8, ProtocolVersion);
+        if (resume is not null)
+        {
+            writer.WriteStartObject("resume"u8);
+            writer.WriteString("client"u8, resume.Client);
+            if (resume.Run is not null)
+            {
+                writer.WriteString("run"u8, resume.Run);
+                writer.WriteNumber("position"u8, resume.Position ?? 0);
+            }
+
+            if (resume.HasId && resume.Source is not null)
+            {
+                writer.WriteString("source"u8, resume.Source);
+                WriteId(writer, resume.Id);
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
         Return(writer, output);
     }
 
-    /// <summary>Writes the <c>welcome</c> frame that answers a hello.</summary>
-    public static void WriteWelcome(IBufferWriter<byte> output, EventOrigin client, string serverName, int maxFrameBytes)
+    /// <summary>
+    /// Writes the <c>welcome</c> frame that answers a hello; <paramref name="replay"/> gives the server's run and the
+    /// position the client starts from, when the server keeps events for replay.
+    /// </summary>
+    public static void WriteWelcome(
+        IBufferWriter<byte> output, EventOrigin client, string serverName, int maxFrameBytes, FrameResume? replay = null)
     {
         var writer = Rent(output);
         writer.WriteStartObject();
@@ -146,6 +169,14 @@ internal static class FrameWriter
         writer.WriteNumber("protocol"u8, ProtocolVersion);
         writer.WriteBoolean("acks"u8, true);
         writer.WriteNumber("max_frame_bytes"u8, maxFrameBytes);
+        if (replay is not null)
+        {
+            writer.WriteString("run"u8, replay.Run);
+            writer.WriteNumber("position"u8, replay.Position ?? 0);
+            writer.WriteNumber("replayed"u8, replay.Replayed);
+            writer.WriteBoolean("gap"u8, replay.Gap);
+        }
+
         writer.WriteEndObject();
         Return(writer, output);
     }

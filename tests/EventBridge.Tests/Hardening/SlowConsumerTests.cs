@@ -67,7 +67,11 @@ public sealed class SlowConsumerTests
             WriteTimeout = TimeSpan.FromSeconds(3),
         };
         await using var server = await TestBridge.StartServerAsync(options);
-        await using var healthy = await TestBridge.ConnectAsync(server, "healthy");
+
+        // The 40 events arrive in a burst. The consumer queue takes them all, so that a consumer descheduled on a busy
+        // machine cannot make the client drop one; this test is about the server's side.
+        await using var healthy = await TestBridge.ConnectAsync(
+            server, "healthy", options => options with { ConsumerQueueMaxBytes = 64L * 1024 * 1024 });
         using var atHealthy = new EventRecorder(healthy.Bus, "blob");
         await using var publisher = await TestBridge.ConnectAsync(server, "publisher");
         using var stalled = await ConnectStalledReaderAsync(server.Port);

@@ -1,0 +1,232 @@
+using System.Text.Json;
+using EventBridge.Tests.Faults;
+using EventBridge.Tests.Hardening;
+using TestBridge = EventBridge.Tests.Bridge.Bridge;
+
+namespace EventBridge.Tests.Bridge;
+
+/// <summary>What a reconnecting client is sent of the events relayed while it was away.</summary>
+public sealed class ReplayTests
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task Resume_OnTheSameServer_ReplaysOnlyOthersEventsAfterThePosition()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var other = await RawClient.ConnectAsync(server.Port, "other");
+
+        await using var first = await RawClient.ConnectAsync(server.Port);
+        var welcome = await HelloAsync(first, "me", """{"client":"c1"}""");
+        var run = welcome.GetProperty("run").GetString()!;
+        var position = welcome.GetProperty("position").GetInt64();
+        await first.SendAsync("""{"signal":"mine","kwargs":{"n":1}}""" + "\n");
+        await other.ReadFrameAsync(frame => Signal(frame) == "mine");
+        await first.DisposeAsync();
+
+        await other.SendAsync("""{"signal":"missed","kwargs":{"n":2}}""" + "\n");
+        await other.SendAsync("""{"signal":"missed","kwargs":{"n":3}}""" + "\n");
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 1, "the server removes the first connection");
+
+        await using var second = await RawClient.ConnectAsync(server.Port);
+        var resumed = await HelloAsync(second, "me", $$"""{"client":"c1","run":"{{run}}","position":{{position}}}""");
+
+        Assert.Equal(run, resumed.GetProperty("run").GetString());
+        Assert.Equal(2, resumed.GetProperty("replayed").GetInt64());
+        Assert.False(resumed.GetProperty("gap").GetBoolean());
+        var replayed = await ReadEventsAsync(second);
+        Assert.Equal([2, 3], replayed.Select(Number));
+        Assert.All(replayed, frame => Assert.Equal("other", frame.GetProperty("source").GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Resume_AfterTheLastEventReceived_ReplaysWhatCameAfterIt()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var first = await RawClient.ConnectAsync(server.Port);
+        var run = (await HelloAsync(first, "receiver", """{"client":"c1"}""")).GetProperty("run").GetString();
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        var last = await first.ReadFrameAsync(frame => Signal(frame) == "n");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":3}}""" + "\n");
+
+        // The client had read event 1 when it left, so only 2 and 3 are news, whatever position it gives.
+        await using var second = await RawClient.ConnectAsync(server.Port);
+        var resume = $$"""{"client":"c1","run":"{{run}}","position":0,"source":"sender","id":"{{last.GetProperty("id").GetString()}}"}""";
+        var welcome = await HelloAsync(second, "receiver", resume);
+
+        Assert.Equal(2, welcome.GetProperty("replayed").GetInt64());
+        Assert.Equal([2, 3], (await ReadEventsAsync(second)).Select(Number));
+    }
+
+    [Fact]
+    public async Task Resume_FromAnEarlierServer_ReplaysEverythingThisServerRelayed()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+
+        await using var returning = await RawClient.ConnectAsync(server.Port);
+        var welcome = await HelloAsync(returning, "receiver", """{"client":"c1","run":"an-earlier-server","position":12345}""");
+
+        Assert.Equal(0, welcome.GetProperty("position").GetInt64());
+        Assert.False(welcome.GetProperty("gap").GetBoolean());
+        Assert.Equal([1, 2], (await ReadEventsAsync(returning)).Select(Number));
+
+        // A client that connects for the first time gets none of them.
+        await using var newcomer = await RawClient.ConnectAsync(server.Port);
+        var fresh = await HelloAsync(newcomer, "newcomer", """{"client":"c2"}""");
+        Assert.Equal(0, fresh.GetProperty("replayed").GetInt64());
+        Assert.Empty(await ReadEventsAsync(newcomer));
+    }
+
+    [Fact]
+    public async Task Resume_PastTheKeptEvents_SaysThereIsAGap()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferEvents = 2 });
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var first = await RawClient.ConnectAsync(server.Port);
+        var welcome = await HelloAsync(first, "receiver", """{"client":"c1"}""");
+        await first.DisposeAsync();
+        for (var n = 1; n <= 5; n++)
+        {
+            await sender.SendAsync($$$"""{"signal":"n","kwargs":{"n":{{{n}}}}}""" + "\n");
+        }
+
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await using var second = await RawClient.ConnectAsync(server.Port);
+        var resume = $$"""{"client":"c1","run":"{{welcome.GetProperty("run").GetString()}}","position":{{welcome.GetProperty("position").GetInt64()}}}""";
+        var resumed = await HelloAsync(second, "receiver", resume);
+
+        Assert.True(resumed.GetProperty("gap").GetBoolean());
+        Assert.Equal([4, 5], (await ReadEventsAsync(second)).Select(Number));
+    }
+
+    [Fact]
+    public async Task Resume_RespectsTheTokensReceivePermissions()
+    {
+        var tokens = new[]
+        {
+            new EventBridgeToken("sender", "sender-token"),
+            new EventBridgeToken("limited", "limited-token") { Receive = new SignalPermissions(Allow: null, Deny: ["secret"]) },
+        };
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { Tokens = tokens });
+        await using var sender = await RawClient.ConnectAsync(server.Port);
+        await sender.SendAsync("""{"type":"hello","name":"sender","token":"sender-token"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+        await sender.SendAsync("""{"signal":"secret","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"signal":"open","kwargs":{"n":2}}""" + "\n");
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+
+        await using var returning = await RawClient.ConnectAsync(server.Port);
+        await returning.SendAsync(
+            """{"type":"hello","name":"limited","token":"limited-token","resume":{"client":"c1","run":"earlier"}}""" + "\n");
+        var welcome = await returning.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+
+        Assert.Equal(1, welcome.GetProperty("replayed").GetInt64());
+        Assert.Equal([2], (await ReadEventsAsync(returning)).Select(Number));
+    }
+
+    [Fact]
+    public async Task ReplayOff_WelcomeHasNoRunAndNothingIsReplayed()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferBytes = 0 });
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+
+        await using var returning = await RawClient.ConnectAsync(server.Port);
+        var welcome = await HelloAsync(returning, "receiver", """{"client":"c1","run":"earlier"}""");
+
+        Assert.False(welcome.TryGetProperty("run", out _));
+        Assert.Empty(await ReadEventsAsync(returning));
+    }
+
+    [Fact]
+    public async Task ClientWithoutHello_GetsEventsRelayedSinceItConnected()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        await using var listener = await RawClient.ConnectAsync(server.Port);
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the server accepts the listener");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
+
+        // The listener never sends a frame; the server relays to it once its wait for a hello ends.
+        var received = await listener.ReadFrameAsync(frame => Signal(frame) == "n");
+        Assert.Equal(2, Number(received));
+    }
+
+    [Fact]
+    public async Task DotNetClient_CutOffAndBack_GetsEveryEventOnceInOrder()
+    {
+        const int Events = 600;
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync();
+        await using var proxy = new FaultProxy(server.Port);
+        var receiver = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
+        {
+            Host = "127.0.0.1",
+            Port = proxy.Port,
+            Name = "receiver",
+            LoggerFactory = logs,
+            ReconnectDelay = TimeSpan.FromMilliseconds(20),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(100),
+        });
+        await using var _ = receiver;
+        await receiver.ConnectAsync();
+        using var ledger = new DeliveryLedger(receiver.Bus, NumberedPublisher.Signal, "receiver");
+        await using var publisher = new NumberedPublisher(await TestBridge.ConnectAsync(server, "publisher"));
+        var states = new StateCounter(receiver);
+
+        var publishing = publisher.PublishAsync(Events);
+        await TestBridge.WaitUntilAsync(() => ledger.Has("publisher", Events / 4), "the receiver gets events");
+        await proxy.PauseAsync();
+        proxy.Reset();
+        await TestBridge.WaitUntilAsync(() => publisher.Emitted >= Events / 2, "the publisher publishes while the receiver is away");
+        proxy.Resume();
+        await publishing.WaitAsync(TestBridge.Timeout);
+        await TestBridge.WaitUntilAsync(() => ledger.Has("publisher", Events - 1), "the receiver has the last event");
+
+        Assert.Equal(1, states.Entered(EventBridgeClientState.Reconnecting));
+        Assert.Empty(ledger.Missing("publisher", Events));
+        Assert.Empty(ledger.Duplicated("publisher"));
+        Assert.Equal(0, receiver.ReplayGaps);
+        Assert.True(logs.Contains("Replaying"));
+    }
+
+    private static async Task<JsonElement> HelloAsync(RawClient client, string name, string resume)
+    {
+        await client.SendAsync($$"""{"type":"hello","name":"{{name}}","resume":{{resume}}}""" + "\n");
+        return await client.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+    }
+
+    /// <summary>Reads event frames until none arrives for a moment.</summary>
+    private static async Task<List<JsonElement>> ReadEventsAsync(RawClient client)
+    {
+        var events = new List<JsonElement>();
+        while (true)
+        {
+            try
+            {
+                events.Add(await client.ReadFrameAsync(frame => Signal(frame) is not null, Quiet));
+            }
+            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+            {
+                return events;
+            }
+        }
+    }
+
+    private static string? Signal(JsonElement frame) =>
+        frame.TryGetProperty("signal", out var signal) ? signal.GetString() : null;
+
+    private static int Number(JsonElement frame) => frame.GetProperty("kwargs").GetProperty("n").GetInt32();
+}
