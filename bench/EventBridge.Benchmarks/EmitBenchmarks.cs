@@ -9,8 +9,8 @@ namespace EventBridge.Benchmarks;
 
 /// <summary>
 /// In-process delivery of one typed payload: EventBridge's <see cref="EventBus.Emit{TPayload}(string, TPayload)"/>
-/// against Mediator's notification publish, with a direct call through an interface as the floor. Every handler
-/// does the same work, adding the payload's value to a field.
+/// and <see cref="EventSignal{TPayload}.Emit"/> against Mediator's notification publish, with a direct call through an
+/// interface as the floor. Every handler does the same work, adding the payload's value to a field.
 /// </summary>
 [MemoryDiagnoser]
 public class EmitBenchmarks
@@ -19,6 +19,8 @@ public class EmitBenchmarks
     private readonly Counter _counter = new();
     private EventBus _oneConsumer = null!;
     private EventBus _tenConsumers = null!;
+    private EventSignal<OrderPlaced> _signalToOne = null!;
+    private EventSignal<OrderPlaced> _signalToTen = null!;
     private IOrderHandler _direct = null!;
     private global::Mediator.Mediator _mediator = null!;
     private ServiceProvider _services = null!;
@@ -34,6 +36,8 @@ public class EmitBenchmarks
             _tenConsumers.Subscribe(new OrderConsumer(_counter));
         }
 
+        _signalToOne = _oneConsumer.CreateSignal<OrderPlaced>("order_placed");
+        _signalToTen = _tenConsumers.CreateSignal<OrderPlaced>("order_placed");
         _direct = new OrderHandler(_counter);
         _services = new ServiceCollection().AddSingleton(_counter).AddMediator().BuildServiceProvider();
         _mediator = _services.GetRequiredService<global::Mediator.Mediator>();
@@ -48,11 +52,17 @@ public class EmitBenchmarks
     [Benchmark(Description = "EventBus.Emit, 1 consumer")]
     public void EmitToOne() => _oneConsumer.Emit("order_placed", _payload);
 
+    [Benchmark(Description = "EventSignal.Emit, 1 consumer")]
+    public void SignalToOne() => _signalToOne.Emit(_payload);
+
     [Benchmark(Description = "Mediator.Publish, 1 handler")]
     public ValueTask MediatorToOne() => _mediator.Publish(new OrderPlacedNotification(_payload));
 
     [Benchmark(Description = "EventBus.Emit, 10 consumers")]
     public void EmitToTen() => _tenConsumers.Emit("order_placed", _payload);
+
+    [Benchmark(Description = "EventSignal.Emit, 10 consumers")]
+    public void SignalToTen() => _signalToTen.Emit(_payload);
 
     [Benchmark(Description = "Mediator.Publish, 10 handlers")]
     public ValueTask MediatorToTen() => _mediator.Publish(new OrderPlacedTenNotification(_payload));
