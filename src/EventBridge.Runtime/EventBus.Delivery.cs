@@ -36,6 +36,51 @@ public sealed partial class EventBus
         message.Return(state);
     }
 
+    /// <summary>
+    /// Delivers a local event to consumers through their payload handlers, with the nesting guard and failure
+    /// reports of <see cref="DeliverTyped"/>. An event message is built only to report a failure.
+    /// </summary>
+    internal void DeliverDirect<TPayload>(
+        string signal,
+        string? @namespace,
+        TPayload payload,
+        ConsumerRegistration[] consumers,
+        Action<TPayload>[] handlers)
+    {
+        var state = DeliveryState.Current;
+        if (state.Depth >= _maxNestingDepth)
+        {
+            ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
+            return;
+        }
+
+        state.Depth++;
+        try
+        {
+            for (var i = 0; i < handlers.Length; i++)
+            {
+                var consumer = consumers[i];
+                if (consumer.IsRemoved)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    handlers[i](payload);
+                }
+                catch (Exception exception)
+                {
+                    Report(new TypedEventMessage<TPayload>(signal, @namespace, default, payload), consumer.Name, exception);
+                }
+            }
+        }
+        finally
+        {
+            state.Depth--;
+        }
+    }
+
     /// <summary>The asynchronous counterpart of <see cref="DeliverTyped"/>.</summary>
     internal ValueTask DeliverTypedAsync<TPayload>(
         string signal,

@@ -19,6 +19,12 @@ namespace EventBridge;
 /// up again, and while middleware or watchers are registered every emit takes the bus's full path.
 /// </para>
 /// <para>
+/// When every kept consumer was registered with a payload handler that accepts a <typeparamref name="TPayload"/>
+/// (see <see cref="ConsumerDescriptor.Create{TPayload}"/>; generated consumers of one payload parameter that return
+/// <see langword="void"/> have one), <see cref="Emit"/> calls those handlers with the payload and builds no event
+/// message, unless the payload is <see langword="null"/>.
+/// </para>
+/// <para>
 /// All members are thread-safe and emitting takes no lock, so one handle may be shared by every thread.
 /// </para>
 /// </remarks>
@@ -65,7 +71,11 @@ public sealed class EventSignal<TPayload>
             route = Refresh();
         }
 
-        if (route.Consumers is { } consumers)
+        if (route.PayloadHandlers is { } payloadHandlers && payload is not null)
+        {
+            _bus.DeliverDirect(Name, Namespace, payload, route.Consumers!, payloadHandlers);
+        }
+        else if (route.Consumers is { } consumers)
         {
             _bus.DeliverTyped(Name, Namespace, payload, consumers);
         }
@@ -116,29 +126,62 @@ public sealed class EventSignal<TPayload>
         Route route;
         if (_bus.HasPipeline)
         {
-            route = new Route(version, null, throughPipeline: true);
+            route = new Route(version, null, null, throughPipeline: true);
         }
         else
         {
             // A signal whose consumers all listen in other namespaces has an empty array here.
             var consumers = _bus.FindConsumers(Name, Namespace);
-            route = new Route(version, consumers is { Length: > 0 } ? consumers : null, throughPipeline: false);
+            route = consumers is { Length: > 0 }
+                ? new Route(version, consumers, GetPayloadHandlers(consumers), throughPipeline: false)
+                : new Route(version, null, null, throughPipeline: false);
         }
 
         Volatile.Write(ref _route, route);
         return route;
     }
 
+    /// <summary>
+    /// Returns the payload handler of each consumer, in the same order, when every consumer has one that accepts a
+    /// <typeparamref name="TPayload"/>, or <see langword="null"/> when any consumer needs an event message.
+    /// </summary>
+    private static Action<TPayload>[]? GetPayloadHandlers(ConsumerRegistration[] consumers)
+    {
+        var handlers = new Action<TPayload>[consumers.Length];
+        for (var i = 0; i < consumers.Length; i++)
+        {
+            // Action<in T> is contravariant, so a consumer of a base type or interface of TPayload matches too.
+            if (consumers[i].Descriptor.PayloadHandler is not Action<TPayload> handler)
+            {
+                return null;
+            }
+
+            handlers[i] = handler;
+        }
+
+        return handlers;
+    }
+
     /// <summary>What an emit does at one version of the bus.</summary>
-    private sealed class Route(long version, ConsumerRegistration[]? consumers, bool throughPipeline)
+    private sealed class Route(
+        long version,
+        ConsumerRegistration[]? consumers,
+        Action<TPayload>[]? payloadHandlers,
+        bool throughPipeline)
     {
         /// <summary>A route that no version of the bus matches, so that the first emit looks the signal up.</summary>
-        public static readonly Route Stale = new(-1, null, false);
+        public static readonly Route Stale = new(-1, null, null, false);
 
         public long Version { get; } = version;
 
         /// <summary>The consumers to deliver to directly, or <see langword="null"/> when there are none.</summary>
         public ConsumerRegistration[]? Consumers { get; } = consumers;
+
+        /// <summary>
+        /// The payload handlers of <see cref="Consumers"/>, in the same order, or <see langword="null"/> when a
+        /// consumer has none that accepts a <typeparamref name="TPayload"/>.
+        /// </summary>
+        public Action<TPayload>[]? PayloadHandlers { get; } = payloadHandlers;
 
         /// <summary>Whether middleware or watchers are registered, so emits take the bus's full path.</summary>
         public bool ThroughPipeline { get; } = throughPipeline;

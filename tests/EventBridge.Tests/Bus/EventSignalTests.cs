@@ -470,4 +470,255 @@ public class EventSignalTests
         Assert.Equal("through the bridge", line.Text);
         Assert.Equal(["before the client", "through the bridge"], localLines);
     }
+    [Fact]
+    public void Direct_AllHavePayloadHandlers_CallsThem()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        bus.AddConsumer(Direct("person", "first", calls));
+        bus.AddConsumer(Direct("person", "second", calls));
+        var people = bus.CreateSignal<Person>("person");
+
+        people.Emit(new Person("Ann", 1));
+        bus.Emit("person", new Person("Bob", 2));
+
+        Assert.Equal(["first payload Ann", "second payload Ann", "first context", "second context"], calls);
+    }
+
+    [Fact]
+    public void Direct_OneWithoutPayloadHandler_AllUseContext()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        bus.AddConsumer(Direct("person", "first", calls));
+        bus.AddConsumer(Consumers.Sync("person", _ => calls.Add("plain context")));
+        bus.AddConsumer(Direct("person", "third", calls));
+        var people = bus.CreateSignal<Person>("person");
+
+        people.Emit(new Person("Ann", 1));
+
+        Assert.Equal(["first context", "plain context", "third context"], calls);
+    }
+
+    [Fact]
+    public void Direct_BaseTypeHandler_ReceivesPayload()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        bus.AddConsumer(ConsumerDescriptor.Create<object>(
+            "person",
+            null,
+            "object consumer",
+            _ =>
+            {
+                calls.Add("context");
+                return default;
+            },
+            payload => calls.Add("payload " + payload)));
+        var people = bus.CreateSignal<Person>("person");
+        var numbers = bus.CreateSignal<int>("person");
+
+        people.Emit(new Person("Ann", 1));
+        numbers.Emit(5);
+
+        Assert.Equal(["payload Person { Name = Ann, Age = 1 }", "context"], calls);
+    }
+
+    [Fact]
+    public void Direct_NullPayload_UsesContextHandler()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        bus.AddConsumer(Direct("person", "only", calls));
+        var people = bus.CreateSignal<Person?>("person");
+
+        people.Emit(null);
+
+        Assert.Equal(["only context"], calls);
+    }
+
+    [Fact]
+    public void Direct_HandlerThrows_ReportsAndContinues()
+    {
+        var bus = new EventBus();
+        var failures = new FailureLog(bus);
+        var calls = new List<string>();
+        bus.AddConsumer(ConsumerDescriptor.Create<Person>(
+            "person",
+            "room",
+            "Broken",
+            _ => default,
+            _ => throw new InvalidOperationException("consumer bug")));
+        bus.AddConsumer(Direct("person", "after", calls, "room"));
+        var people = bus.CreateSignal<Person>("person", "room");
+
+        people.Emit(new Person("Ann", 1));
+
+        Assert.Equal(["after payload Ann"], calls);
+        var failure = Assert.Single(failures.Failures);
+        Assert.Equal("Broken", failure.ConsumerName);
+        Assert.IsType<InvalidOperationException>(failure.Exception);
+        Assert.Equal("room/person", failure.Message.ToString());
+        Assert.True(failure.Message.TryGetPayload(out Person reported));
+        Assert.Equal("Ann", reported.Name);
+    }
+
+    [Fact]
+    public void Direct_WatcherAdded_UsesContextHandlers()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        bus.AddConsumer(Direct("person", "only", calls));
+        var people = bus.CreateSignal<Person>("person");
+
+        people.Emit(new Person("Ann", 1));
+        using (bus.Watch(_ => calls.Add("watcher")))
+        {
+            people.Emit(new Person("Bob", 2));
+        }
+
+        people.Emit(new Person("Cid", 3));
+
+        Assert.Equal(["only payload Ann", "watcher", "only context", "only payload Cid"], calls);
+    }
+
+    [Fact]
+    public void Direct_ConsumerRemovedMidEmit_Skipped()
+    {
+        var bus = new EventBus();
+        var calls = new List<string>();
+        IDisposable? second = null;
+        bus.AddConsumer(ConsumerDescriptor.Create<Person>(
+            "person",
+            null,
+            "remover",
+            _ => default,
+            _ =>
+            {
+                calls.Add("remover");
+                second?.Dispose();
+            }));
+        second = bus.AddConsumer(Direct("person", "second", calls));
+        var people = bus.CreateSignal<Person>("person");
+
+        people.Emit(new Person("Ann", 1));
+
+        Assert.Equal(["remover"], calls);
+    }
+
+    [Fact]
+    public void Direct_Recursion_StopsAtMaxDepth()
+    {
+        var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 3 });
+        var failures = new FailureLog(bus);
+        var echo = bus.CreateSignal<Person>("echo");
+        var calls = 0;
+        bus.AddConsumer(ConsumerDescriptor.Create<Person>(
+            "echo",
+            null,
+            "echo",
+            _ => default,
+            person =>
+            {
+                calls++;
+                echo.Emit(person);
+            }));
+
+        echo.Emit(new Person("Ann", 1));
+
+        Assert.Equal(3, calls);
+        var failure = Assert.Single(failures.Failures);
+        Assert.Contains("maximum depth of 3", failure.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Direct_GeneratedConsumer_HasPayloadHandler()
+    {
+        var consumers = ((IConsumerHost)new ParcelBox()).GetConsumers();
+
+        var payloadOnly = Assert.Single(consumers, consumer => consumer.Name.EndsWith(".OnParcel", StringComparison.Ordinal));
+        var withContext = Assert.Single(consumers, consumer => consumer.Name.EndsWith(".OnParcelWithContext", StringComparison.Ordinal));
+        Assert.IsType<Action<Parcel>>(payloadOnly.PayloadHandler);
+        Assert.Null(withContext.PayloadHandler);
+    }
+
+    [Fact]
+    public void Direct_GeneratedConsumers_AllocateNothing()
+    {
+        var bus = new EventBus();
+        var box = new ParcelBox();
+        using var subscription = bus.AddConsumers(((IConsumerHost)box).GetConsumers().Where(consumer => consumer.PayloadHandler is not null));
+        var parcels = bus.CreateSignal<Parcel>("parcel");
+        var parcel = new Parcel(4);
+
+        for (var i = 0; i < 100; i++)
+        {
+            parcels.Emit(parcel);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            parcels.Emit(parcel);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(4 * 1_100, box.Weight);
+        Assert.Equal(0, box.WithContext);
+    }
+
+    [Fact]
+    public void Direct_GeneratedMixedConsumers_BothRun()
+    {
+        var bus = new EventBus();
+        var box = new ParcelBox();
+        using var subscription = bus.Subscribe(box);
+        var parcels = bus.CreateSignal<Parcel>("parcel");
+
+        parcels.Emit(new Parcel(4));
+        parcels.Emit(new Parcel(5));
+
+        Assert.Equal(9, box.Weight);
+        Assert.Equal(2, box.WithContext);
+    }
+
+    /// <summary>A consumer whose two handlers record which of them ran.</summary>
+    private static ConsumerDescriptor Direct(string signal, string name, List<string> calls, string? @namespace = null) =>
+        ConsumerDescriptor.Create<Person>(
+            signal,
+            @namespace,
+            name,
+            _ =>
+            {
+                calls.Add(name + " context");
+                return default;
+            },
+            payload => calls.Add(name + " payload " + payload.Name));
+}
+
+public sealed record Parcel(int Weight);
+
+/// <summary>
+/// Generated consumers: one that takes only the payload, which gets a payload handler, and one that also takes the
+/// context, which does not.
+/// </summary>
+public sealed partial class ParcelBox
+{
+    public long Weight { get; private set; }
+
+    public int WithContext { get; private set; }
+
+    [Consumer("parcel")]
+    public void OnParcel(Parcel parcel) => Weight += parcel.Weight;
+
+    [Consumer("parcel")]
+    public void OnParcelWithContext(Parcel parcel, EventContext context)
+    {
+        if (context.Signal == "parcel" && parcel.Weight > 0)
+        {
+            WithContext++;
+        }
+    }
 }
