@@ -112,24 +112,45 @@ internal static class ConsumerEmitter
         var references = file.References.ToDictionary(reference => reference.FullName, reference => reference.Expression);
         foreach (var consumer in file.Consumers)
         {
+            var payloadType = GetDirectPayloadType(consumer);
+            var lambdaModifier = receiver is null ? "static " : string.Empty;
             foreach (var signal in consumer.Signals)
             {
-                writer.WriteLine($"new {ConsumerDescriptor}(");
+                writer.WriteLine(payloadType is null
+                    ? $"new {ConsumerDescriptor}("
+                    : $"{ConsumerDescriptor}.Create<{payloadType}>(");
                 using (writer.Indent(null))
                 {
                     writer.WriteLine(Literal(signal.Signal) + ",");
                     writer.WriteLine(Literal(signal.Namespace) + ",");
                     writer.WriteLine(Literal(consumer.DisplayName) + ",");
-                    writer.WriteLine((receiver is null ? "static " : string.Empty) + "context =>");
+                    writer.WriteLine(lambdaModifier + "context =>");
                     writer.WriteLine("{");
-                    using (writer.Indent("}),"))
+                    using (writer.Indent(payloadType is null ? "})," : "},"))
                     {
                         WriteHandlerBody(writer, consumer, references, file.Settings, receiver);
+                    }
+
+                    if (payloadType is not null)
+                    {
+                        var target = $"{receiver ?? consumer.HostFullName}.{consumer.MethodName}";
+                        writer.WriteLine($"{lambdaModifier}({payloadType} payload) => {target}(payload)),");
                     }
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Returns the payload type of a consumer that an emitted payload can be passed to directly, without an
+    /// EventContext: one that takes only a payload object and returns void. Returns null for any other consumer.
+    /// </summary>
+    private static string? GetDirectPayloadType(ConsumerModel consumer) =>
+        consumer.ReturnKind == ConsumerReturnKind.Void
+            && consumer.Parameters.Count == 1
+            && consumer.Parameters[0].Source == ParameterSource.Payload
+            ? consumer.Parameters[0].TypeFullName
+            : null;
 
     private static void WriteHandlerBody(
         SourceWriter writer,

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Accounts.UserProfile>(
                     "profile_updated",
                     null,
                     "Accounts.ProfileConsumers.OnUpdated",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "profile", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Accounts_UserProfile, false);
                         global::Accounts.ProfileConsumers.OnUpdated(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Accounts.UserProfile payload) => global::Accounts.ProfileConsumers.OnUpdated(payload)),
             });
         }
     }

@@ -30,7 +30,7 @@ namespace EventBridge
                         global::Accounts.ProfileConsumers.OnRenamed(arg0!, arg1!);
                         return default;
                     }),
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Accounts.UserProfile>(
                     "profile_updated",
                     null,
                     "Accounts.ProfileConsumers.OnUpdated",
@@ -39,7 +39,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "profile", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Accounts_UserProfile, false);
                         global::Accounts.ProfileConsumers.OnUpdated(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Accounts.UserProfile payload) => global::Accounts.ProfileConsumers.OnUpdated(payload)),
             });
         }
     }

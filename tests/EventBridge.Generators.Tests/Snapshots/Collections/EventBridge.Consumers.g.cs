@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Shop.Inventory.Stock>(
                     "stock_changed",
                     null,
                     "Shop.Inventory.StockConsumers.OnStockChanged",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "stock", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shop_Inventory_Stock, false);
                         global::Shop.Inventory.StockConsumers.OnStockChanged(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Shop.Inventory.Stock payload) => global::Shop.Inventory.StockConsumers.OnStockChanged(payload)),
             });
         }
     }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Access.Grant>(
                     "grant",
                     null,
                     "Access.GrantConsumers.OnGrant",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "grant", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Access_Grant, false);
                         global::Access.GrantConsumers.OnGrant(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Access.Grant payload) => global::Access.GrantConsumers.OnGrant(payload)),
                 new global::EventBridge.ConsumerDescriptor(
                     "role_changed",
                     null,

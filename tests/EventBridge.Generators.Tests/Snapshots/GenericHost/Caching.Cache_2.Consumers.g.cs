@@ -13,7 +13,7 @@ namespace Caching
         {
             return new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Caching.Box<global::Caching.Entry>>(
                     "cache_cleared",
                     null,
                     "Caching.Cache<TKey, TValue>.OnCleared",
@@ -22,7 +22,8 @@ namespace Caching
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "box", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_Caching_Entry, false);
                         this.OnCleared(arg0!);
                         return default;
-                    }),
+                    },
+                    (global::Caching.Box<global::Caching.Entry> payload) => this.OnCleared(payload)),
             };
         }
     }

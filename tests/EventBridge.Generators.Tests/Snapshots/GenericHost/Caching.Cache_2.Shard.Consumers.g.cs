@@ -15,7 +15,7 @@ namespace Caching
             {
                 return new global::EventBridge.ConsumerDescriptor[]
                 {
-                    new global::EventBridge.ConsumerDescriptor(
+                    global::EventBridge.ConsumerDescriptor.Create<global::Caching.Box<string>>(
                         "shard_cleared",
                         null,
                         "Caching.Cache<TKey, TValue>.Shard.OnShardCleared",
@@ -24,7 +24,8 @@ namespace Caching
                             var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "box", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Caching_Box_Of_string, false);
                             this.OnShardCleared(arg0!);
                             return default;
-                        }),
+                        },
+                        (global::Caching.Box<string> payload) => this.OnShardCleared(payload)),
                 };
             }
         }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Ping>(
                     "ping",
                     null,
                     "PingConsumers.OnPing",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "ping", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Ping, false);
                         global::PingConsumers.OnPing(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Ping payload) => global::PingConsumers.OnPing(payload)),
             });
         }
     }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Jobs.JobResult>(
                     "job_finished",
                     null,
                     "Jobs.JobConsumers.OnFinished",
@@ -28,8 +28,9 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "result", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobResult, false);
                         global::Jobs.JobConsumers.OnFinished(arg0!);
                         return default;
-                    }),
-                new global::EventBridge.ConsumerDescriptor(
+                    },
+                    static (global::Jobs.JobResult payload) => global::Jobs.JobConsumers.OnFinished(payload)),
+                global::EventBridge.ConsumerDescriptor.Create<global::Jobs.JobRequest>(
                     "job_requested",
                     null,
                     "Jobs.JobConsumers.OnRequested",
@@ -38,7 +39,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "request", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Jobs_JobRequest, false);
                         global::Jobs.JobConsumers.OnRequested(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Jobs.JobRequest payload) => global::Jobs.JobConsumers.OnRequested(payload)),
             });
         }
     }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Chat.Message>(
                     "message",
                     null,
                     "Chat.MessageConsumers.OnMessage",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "message", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Chat_Message, false);
                         global::Chat.MessageConsumers.OnMessage(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Chat.Message payload) => global::Chat.MessageConsumers.OnMessage(payload)),
             });
         }
     }

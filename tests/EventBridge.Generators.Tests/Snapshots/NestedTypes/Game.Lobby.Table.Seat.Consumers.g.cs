@@ -17,7 +17,7 @@ namespace Game
                 {
                     return new global::EventBridge.ConsumerDescriptor[]
                     {
-                        new global::EventBridge.ConsumerDescriptor(
+                        global::EventBridge.ConsumerDescriptor.Create<global::Game.Lobby.Player>(
                             "seat_taken",
                             null,
                             "Game.Lobby.Table.Seat.OnSeatTaken",
@@ -26,7 +26,8 @@ namespace Game
                                 var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "player", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Game_Lobby_Player, false);
                                 this.OnSeatTaken(arg0!);
                                 return default;
-                            }),
+                            },
+                            (global::Game.Lobby.Player payload) => this.OnSeatTaken(payload)),
                     };
                 }
             }

@@ -13,7 +13,7 @@ namespace Orders
         {
             return new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Orders.OrderPlaced>(
                     "order_placed",
                     null,
                     "Orders.OrderView.OnPlaced",
@@ -22,8 +22,9 @@ namespace Orders
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "order", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderPlaced, false);
                         this.OnPlaced(arg0!);
                         return default;
-                    }),
-                new global::EventBridge.ConsumerDescriptor(
+                    },
+                    (global::Orders.OrderPlaced payload) => this.OnPlaced(payload)),
+                global::EventBridge.ConsumerDescriptor.Create<global::Orders.OrderCancelled>(
                     "order_cancelled",
                     null,
                     "Orders.OrderView.OnCancelled",
@@ -32,7 +33,8 @@ namespace Orders
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "order", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Orders_OrderCancelled, false);
                         this.OnCancelled(arg0!);
                         return default;
-                    }),
+                    },
+                    (global::Orders.OrderCancelled payload) => this.OnCancelled(payload)),
             };
         }
     }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Billing.Item>(
                     "billing_item",
                     null,
                     "Billing.Consumers.OnItem",
@@ -28,8 +28,9 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "item", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Billing_Item, false);
                         global::Billing.Consumers.OnItem(arg0!);
                         return default;
-                    }),
-                new global::EventBridge.ConsumerDescriptor(
+                    },
+                    static (global::Billing.Item payload) => global::Billing.Consumers.OnItem(payload)),
+                global::EventBridge.ConsumerDescriptor.Create<global::Shipping.Item>(
                     "shipping_item",
                     null,
                     "Shipping.Consumers.OnItem",
@@ -38,7 +39,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "item", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Shipping_Item, false);
                         global::Shipping.Consumers.OnItem(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Shipping.Item payload) => global::Shipping.Consumers.OnItem(payload)),
             });
         }
     }

@@ -14,7 +14,7 @@ namespace Geometry
             var self = this;
             return new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Geometry.Area>(
                     "draw",
                     null,
                     "Geometry.Canvas.OnDraw",
@@ -23,7 +23,8 @@ namespace Geometry
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "area", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Geometry_Area, false);
                         self.OnDraw(arg0!);
                         return default;
-                    }),
+                    },
+                    (global::Geometry.Area payload) => self.OnDraw(payload)),
             };
         }
     }

@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::MyApp.System.Event>(
                     "system_event",
                     null,
                     "MyApp.EventBridge.OnEvent",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "e", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.MyApp_System_Event, false);
                         global::MyApp.EventBridge.OnEvent(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::MyApp.System.Event payload) => global::MyApp.EventBridge.OnEvent(payload)),
             });
         }
     }

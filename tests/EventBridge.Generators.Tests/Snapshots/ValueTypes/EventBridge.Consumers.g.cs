@@ -19,7 +19,7 @@ namespace EventBridge
             global::System.ArgumentNullException.ThrowIfNull(bus);
             return bus.AddConsumers(new global::EventBridge.ConsumerDescriptor[]
             {
-                new global::EventBridge.ConsumerDescriptor(
+                global::EventBridge.ConsumerDescriptor.Create<global::Telemetry.Sample>(
                     "sample",
                     null,
                     "Telemetry.SampleConsumers.OnSample",
@@ -28,7 +28,8 @@ namespace EventBridge
                         var arg0 = global::EventBridge.Serialization.ConsumerBinding.GetPayload(context, "sample", global::EventBridge.Generated.TestProject.GeneratedJsonSerializers.Telemetry_Sample, false);
                         global::Telemetry.SampleConsumers.OnSample(arg0!);
                         return default;
-                    }),
+                    },
+                    static (global::Telemetry.Sample payload) => global::Telemetry.SampleConsumers.OnSample(payload)),
             });
         }
     }
