@@ -16,11 +16,13 @@ internal static partial class EmitCommand
         var signal = new Argument<string>("signal")
         {
             Description = "The signal name, for example chat.message.",
+            Validators = { Validation.RejectOptionLikeTokens },
         };
         var kwargs = new Argument<string?>("kwargs-json")
         {
             Description = "The named arguments as a JSON object, for example '{\"user\":\"Alice\"}'. Default: {}.",
             Arity = ArgumentArity.ZeroOrOne,
+            Validators = { Validation.RejectOptionLikeTokens },
         };
         var args = new Option<string?>("--args")
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using EventBridge.Server;
 
 var root = new RootCommand("eventbridge: run an EventBridge server, send and watch events, and measure a server.")
@@ -10,6 +11,14 @@ var root = new RootCommand("eventbridge: run an EventBridge server, send and wat
 };
 
 var parse = root.Parse(args);
+
+// The parser's own error action prints the whole help text on standard output, where scripts read the port from
+// serve's 'listening on' line. A parse error instead gets the errors and a hint on standard error, and nothing else.
+if (parse.Action is ParseErrorAction)
+{
+    await Console.Error.WriteAsync(ParseErrors.Describe(parse)).ConfigureAwait(false);
+    return ExitCodes.InvalidInput;
+}
 
 // The commands handle SIGINT and SIGTERM themselves so that a shutdown can take longer than the parser's fixed
 // two-second limit, after which it would end the process with status 130 or 143.

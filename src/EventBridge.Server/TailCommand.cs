@@ -13,6 +13,7 @@ internal static partial class TailCommand
             Description = "Glob patterns of the signals to print: '*' matches any characters, '?' one character. " +
                 "Quote them so the shell leaves them alone, for example 'chat.*'. Default: every signal.",
             Arity = ArgumentArity.ZeroOrMore,
+            Validators = { Validation.RejectOptionLikeTokens },
         };
         var ns = new Option<string?>("--namespace", "-n")
         {
