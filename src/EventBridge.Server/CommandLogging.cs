@@ -20,9 +20,16 @@ internal sealed class CommandLogging
 {
     private readonly Option<LogLevel> _level;
     private readonly Option<LogFormat> _format;
+    private readonly string[] _quietCategories;
 
-    public CommandLogging(LogLevel defaultLevel)
+    /// <param name="defaultLevel">The minimum level when <c>--log-level</c> is not given.</param>
+    /// <param name="quietCategories">
+    /// Log categories that show only errors unless <c>--log-level</c> is given, because the command reports what they
+    /// warn about in its own message.
+    /// </param>
+    public CommandLogging(LogLevel defaultLevel, params string[] quietCategories)
     {
+        _quietCategories = quietCategories;
         _level = new Option<LogLevel>("--log-level")
         {
             Description = "The minimum level of log messages, which go to standard error.",
@@ -45,10 +52,19 @@ internal sealed class CommandLogging
     public ILoggerFactory CreateFactory(ParseResult parse)
     {
         var level = parse.GetValue(_level);
+        var levelGiven = parse.GetResult(_level) is { Implicit: false };
         var format = parse.GetValue(_format);
         return LoggerFactory.Create(builder =>
         {
             builder.SetMinimumLevel(level);
+            if (!levelGiven)
+            {
+                foreach (var category in _quietCategories)
+                {
+                    builder.AddFilter(category, level > LogLevel.Error ? level : LogLevel.Error);
+                }
+            }
+
             builder.AddConsole(console =>
             {
                 console.LogToStandardErrorThreshold = LogLevel.Trace;

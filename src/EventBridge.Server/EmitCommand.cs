@@ -47,7 +47,9 @@ internal static partial class EmitCommand
             HelpName = "seconds",
         };
         var server = new ServerAddress("eventbridge-emit");
-        var logging = new CommandLogging(LogLevel.Warning);
+        // The client's warnings about server errors and lost events would repeat, once per event, what the command
+        // reports in one line; --log-level shows them again.
+        var logging = new CommandLogging(LogLevel.Warning, typeof(EventBridgeClient).FullName!);
 
         var command = new Command(
             "emit",
@@ -165,7 +167,8 @@ internal static partial class EmitCommand
         {
             await Console.Error.WriteLineAsync(
                 $"The server at {address} did not acknowledge {missing} of {request.Count} events within " +
-                $"{request.Timeout.TotalSeconds} s; they may not have been delivered.").ConfigureAwait(false);
+                $"{request.Timeout.TotalSeconds} s; they may not have been delivered. Pass --log-level warning to " +
+                "see the client's warnings about the connection.").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 

@@ -58,7 +58,8 @@ public sealed class EmitTailTests
 
         Assert.True(accepted == 0, $"emit with the token exited with {accepted}.{withToken.Describe()}");
         Assert.Equal(1, refused);
-        Assert.Contains(withoutToken.ErrorLines, line => line.Contains("EVENTBRIDGE_TOKEN", StringComparison.Ordinal));
+        var line = Assert.Single(withoutToken.ErrorLines);
+        Assert.Contains("EVENTBRIDGE_TOKEN", line, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -94,14 +95,21 @@ public sealed class EmitTailTests
             await using var serverProcess = server;
             var secret = new Dictionary<string, string> { ["EVENTBRIDGE_TOKEN"] = "chat-secret" };
 
-            await using var denied = CommandProcess.Start(secret, "emit", "deploy.started", "--count", "2", "--port", Port(port));
+            await using var denied = CommandProcess.Start(secret, "emit", "deploy.started", "--count", "3", "--port", Port(port));
             var exitCode = await denied.WaitForExitAsync(CommandProcess.Timeout);
+            await using var verbose = CommandProcess.Start(
+                secret, "emit", "deploy.started", "--count", "3", "--port", Port(port), "--log-level", "warning");
+            var verboseExitCode = await verbose.WaitForExitAsync(CommandProcess.Timeout);
 
             Assert.True(exitCode == 3, $"emit exited with {exitCode}.{denied.Describe()}");
             Assert.Empty(denied.OutputLines);
-            Assert.Contains(denied.ErrorLines, line => line.Contains("rejected 2 of 2 events 'deploy.started'", StringComparison.Ordinal)
-                && line.Contains("permission_denied", StringComparison.Ordinal)
-                && line.Contains("may not publish", StringComparison.Ordinal));
+            var line = Assert.Single(denied.ErrorLines);
+            Assert.Contains("rejected 3 of 3 events 'deploy.started'", line, StringComparison.Ordinal);
+            Assert.Contains("permission_denied", line, StringComparison.Ordinal);
+            Assert.Contains("may not publish", line, StringComparison.Ordinal);
+
+            Assert.Equal(3, verboseExitCode);
+            Assert.Equal(3, verbose.ErrorLines.Count(line => line.Contains("[3004]", StringComparison.Ordinal)));
         }
         finally
         {
