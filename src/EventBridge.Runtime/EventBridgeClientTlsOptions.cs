@@ -33,24 +33,35 @@ public sealed record EventBridgeClientTlsOptions
 
     /// <summary>Loads CA certificates from a PEM file (one or more certificates) or a DER file (one certificate).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="CryptographicException">The file contains no certificate.</exception>
+    /// <exception cref="CryptographicException">
+    /// The file is not a PEM or DER certificate, or contains no certificate. The message names the file.
+    /// </exception>
     public static X509Certificate2Collection LoadCaCertificates(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var bytes = File.ReadAllBytes(path);
         var certificates = new X509Certificate2Collection();
-        if (bytes.AsSpan().IndexOf("-----BEGIN"u8) >= 0)
+        try
         {
-            certificates.ImportFromPemFile(path);
+            if (bytes.AsSpan().IndexOf("-----BEGIN"u8) >= 0)
+            {
+                certificates.ImportFromPemFile(path);
+            }
+            else
+            {
+                certificates.Add(X509CertificateLoader.LoadCertificate(bytes));
+            }
         }
-        else
+        catch (CryptographicException exception)
         {
-            certificates.Add(X509CertificateLoader.LoadCertificate(bytes));
+            // The decoder's own message, such as "ASN1 corrupted data.", names neither the file nor what was expected.
+            throw new CryptographicException(
+                $"The CA certificate file '{path}' is not a PEM or DER certificate: {exception.Message}", exception);
         }
 
         if (certificates.Count == 0)
         {
-            throw new CryptographicException($"The file '{path}' contains no PEM certificate (no '-----BEGIN CERTIFICATE-----' block).");
+            throw new CryptographicException($"The CA certificate file '{path}' contains no PEM certificate (no '-----BEGIN CERTIFICATE-----' block).");
         }
 
         return certificates;

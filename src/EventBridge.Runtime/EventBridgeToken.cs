@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using EventBridge.Internal;
 
 namespace EventBridge;
 
@@ -81,7 +82,11 @@ public sealed record EventBridgeToken(string Name, string Token)
 
             return tokens;
         }
-        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        catch (JsonException exception)
+        {
+            throw new FormatException($"The token file '{path}' is not valid JSON: {JsonErrorText.Describe(exception)}.", exception);
+        }
+        catch (InvalidOperationException exception)
         {
             throw new FormatException($"The token file '{path}' is not valid: {exception.Message}", exception);
         }

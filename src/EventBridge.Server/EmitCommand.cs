@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using EventBridge.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace EventBridge.Server;
@@ -219,7 +220,7 @@ internal static partial class EmitCommand
         }
         catch (JsonException exception)
         {
-            problem = $"Invalid JSON in {what}: {exception.Message} Expected {example}.";
+            problem = $"Invalid JSON in {what}: {JsonErrorText.Describe(exception)}. Expected {example}.";
             return false;
         }
 

@@ -107,8 +107,8 @@ internal sealed class ServeLimitOptions
         {
             Description = $"Require every client to present the shared token read from the {TokenVariable} environment variable (kept out of the process list).",
         };
-        // The command reads the file when it runs, not in a custom parser, because a parse error would print the
-        // whole help text after the message.
+        // The command reads the file when it runs, not in a custom parser, so that the loader's one-line message is
+        // the whole error, with no parse-error hint after it.
         _tokenFile = new Option<string?>("--token-file")
         {
             Description = "A JSON file of per-client tokens with publish and receive permissions (format in docs/limits.md).",
@@ -193,7 +193,14 @@ internal sealed class ServeLimitOptions
             tokens = EventBridgeToken.LoadFile(path);
             return true;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        catch (FormatException exception)
+        {
+            // The loader's message names the file and the entry that is invalid.
+            tokens = null;
+            error = exception.Message;
+            return false;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             tokens = null;
             error = $"Cannot read the token file '{path}': {exception.Message}";

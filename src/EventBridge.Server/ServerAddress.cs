@@ -37,8 +37,8 @@ internal sealed class ServerAddress
         Description = "Connect with TLS and check the server's certificate against the system's trusted CAs.",
     };
 
-    // The command reads the file when it runs, not in a custom parser, because a parse error would print the
-    // whole help text after the message.
+    // The command reads the file when it runs, not in a custom parser, so that the loader's one-line message is
+    // the whole error, with no parse-error hint after it.
     private readonly Option<string?> _tlsCa = new("--tls-ca")
     {
         Description = "Connect with TLS and trust the CA certificates in this PEM or DER file, in place of the system's " +
@@ -147,7 +147,14 @@ internal sealed class ServerAddress
             certificates = EventBridgeClientTlsOptions.LoadCaCertificates(path);
             return true;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (CryptographicException exception)
+        {
+            // The loader's message names the file and states what is wrong with its content.
+            certificates = null;
+            error = exception.Message;
+            return false;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
         {
             certificates = null;
             error = $"Cannot read the CA certificate file '{path}': {exception.Message}";

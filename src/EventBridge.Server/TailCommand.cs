@@ -133,7 +133,9 @@ internal static partial class TailCommand
     {
         if (change.Current == EventBridgeClientState.Reconnecting)
         {
-            Console.Error.WriteLine($"Lost the connection to {address}; reconnecting. Events sent meanwhile are missed.");
+            Console.Error.WriteLine(
+                $"Lost the connection to {address}; reconnecting. Events sent meanwhile are printed after the " +
+                "reconnect if the server still keeps them for replay, and missed otherwise.");
         }
         else if (change.Current == EventBridgeClientState.Connected && change.Previous == EventBridgeClientState.Reconnecting)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using EventBridge.Tests.Faults;
 
 namespace EventBridge.Tests.Cli;
 
@@ -177,6 +178,75 @@ public sealed class EmitTailTests
         var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", option, value);
         Assert.Equal(2, exitCode);
         Assert.Contains(emit.ErrorLines, line => line.Contains(option, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tail_AfterReconnect_PrintsEventSentMeanwhile()
+    {
+        var (server, port) = await CommandProcess.StartServerAsync();
+        await using var serverProcess = server;
+        await using var proxy = new FaultProxy(port);
+        await using var tail = CommandProcess.Start(
+            "tail", "--port", Port(proxy.Port), "--format", "json", "--count", "2", "--log-level", "information");
+        await tail.WaitForErrorAsync(line => line.Contains("Printing events", StringComparison.Ordinal));
+        var (before, _) = await CommandProcess.RunAsync("emit", "step", "{\"n\": 1}", "--port", Port(port));
+        Assert.Equal(0, before);
+        await tail.WaitForOutputAsync(_ => true);
+
+        await proxy.PauseAsync();
+        proxy.Reset();
+        await tail.WaitForErrorAsync(line => line.StartsWith("Lost the connection", StringComparison.Ordinal));
+        var (meanwhile, _) = await CommandProcess.RunAsync("emit", "step", "{\"n\": 2}", "--port", Port(port));
+        Assert.Equal(0, meanwhile);
+        proxy.Resume();
+
+        var exitCode = await tail.WaitForExitAsync(CommandProcess.Timeout);
+        Assert.True(exitCode == 0, $"tail exited with {exitCode}.{tail.Describe()}");
+        var numbers = tail.OutputLines
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("kwargs").GetProperty("n").GetInt32())
+            .ToArray();
+        Assert.Equal([1, 2], numbers);
+        Assert.Contains(tail.ErrorLines, line => line.Contains("printed after the reconnect", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("serve", "--token-file", "{\"tokens\":[]}", "lists no tokens")]
+    [InlineData("serve", "--token-file", "{\"tokens\":[\n", "is not valid JSON")]
+    [InlineData("emit", "--tls-ca", "junk", "is not a PEM or DER certificate")]
+    [InlineData("tail", "--tls-ca", "junk", "is not a PEM or DER certificate")]
+    public async Task InvalidFile_NamedOnceInOneLine(string command, string option, string content, string expected)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, content);
+            string[] arguments = command == "emit"
+                ? [command, "chat.message", "--port", "1", option, path]
+                : [command, "--port", command == "serve" ? "0" : "1", option, path];
+
+            var (exitCode, process) = await CommandProcess.RunAsync(arguments);
+
+            Assert.Equal(2, exitCode);
+            Assert.Empty(process.OutputLines);
+            var line = Assert.Single(process.ErrorLines);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.Equal(1, line.Split(path).Length - 1);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Emit_InvalidJson_CountsLinesFromOne()
+    {
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "{\"user\":\n }", "--port", "1");
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(emit.ErrorLines);
+        Assert.Contains("(line 2, column 2)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", line, StringComparison.Ordinal);
     }
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);

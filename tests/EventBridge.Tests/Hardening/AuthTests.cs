@@ -254,6 +254,29 @@ public sealed class AuthTests
         }
     }
 
+    [Theory]
+    [InlineData("{\"tokens\":[\n", "line 2, column 1")]
+    [InlineData("{\"tokens\":[\n  {\"name\": }\n]}", "line 2, column 12")]
+    [InlineData("", "line 1, column 1")]
+    public async Task TokenFile_InvalidJson_CountsLinesFromOne(string json, string expected)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, json);
+
+            var error = Assert.Throws<FormatException>(() => EventBridgeToken.LoadFile(path));
+
+            Assert.Contains("is not valid JSON", error.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("LineNumber", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void ServerOptions_EmptyOrRepeatedTokens_Rejected()
     {
