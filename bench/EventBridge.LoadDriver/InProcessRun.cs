@@ -31,7 +31,7 @@ internal static class InProcessRun
             var publishers = new List<EventBridgeClient>();
             for (var i = 0; i < workload.Publishers; i++)
             {
-                var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(port, $"publisher-{i}"));
+                var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(port, $"publisher-{i}", publishOnly: true));
                 await client.ConnectAsync();
                 clients.Add(client);
                 publishers.Add(client);

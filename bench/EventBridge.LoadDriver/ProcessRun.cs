@@ -160,7 +160,7 @@ internal static class ProcessRun
     public static async Task<int> RunWorkerAsync(string role, int index, Workload workload, int port)
     {
         var bus = new EventBus();
-        await using var client = new EventBridgeClient(bus, Workload.ClientOptions(port, $"{role}-{index}"));
+        await using var client = new EventBridgeClient(bus, Workload.ClientOptions(port, $"{role}-{index}", publishOnly: role != "subscriber"));
         if (role == "subscriber")
         {
             var subscriber = new Subscriber(new Tally(workload.Publishers, workload.Events));

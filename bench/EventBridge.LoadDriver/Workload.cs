@@ -25,11 +25,18 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
     /// The driver counts the events that the bridge loses, so a subscriber's consumer queue has no practical limit:
     /// a consumer that falls behind a full-speed run shows up as latency, not as events dropped from its queue.
     /// </remarks>
-    public static EventBridgeClientOptions ClientOptions(int port, string name) => new()
+    /// <param name="port">The server's port.</param>
+    /// <param name="name">The client's name.</param>
+    /// <param name="publishOnly">
+    /// Whether the client only publishes, so that it asks the server for no events, as a NATS or Redis publisher
+    /// that subscribes to nothing receives none.
+    /// </param>
+    public static EventBridgeClientOptions ClientOptions(int port, string name, bool publishOnly = false) => new()
     {
         Host = "127.0.0.1",
         Port = port,
         Name = name,
+        ReceivePatterns = publishOnly ? [] : null,
         OutboxCapacity = MaxInFlight * 4,
         ConsumerQueueCapacity = int.MaxValue,
         ConsumerQueueMaxBytes = long.MaxValue,

@@ -59,8 +59,9 @@ public sealed partial class EventBridgeClient
         session.Connection.Start();
         session.ReadLoop = Task.Run(() => ReadLoopAsync(session), CancellationToken.None);
         session.Connection.Send(
-            (_options.Name, _options.AuthToken, resume),
-            static (buffer, hello) => FrameWriter.WriteHello(buffer, hello.Name, hello.AuthToken, hello.resume));
+            (_options.Name, _options.AuthToken, resume, _options.ReceivePatterns),
+            static (buffer, hello) =>
+                FrameWriter.WriteHello(buffer, hello.Name, hello.AuthToken, hello.resume, hello.ReceivePatterns));
 
         bool acks;
         try

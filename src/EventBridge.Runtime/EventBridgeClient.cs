@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using EventBridge.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -80,6 +80,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReconnectDelay, _options.ReconnectDelay, nameof(options));
         ThrowIfInvalidConsumerQueue(_options);
+        ThrowIfInvalidReceivePatterns(_options.ReceivePatterns);
 
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
         _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
@@ -401,5 +402,22 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     /// <summary>Thrown by the serializer callback of the outbox for a frame over the size limit.</summary>
     private sealed class FrameTooLargeException : Exception
     {
+    }
+
+    private static void ThrowIfInvalidReceivePatterns(IReadOnlyList<string>? patterns)
+    {
+        if (patterns is null)
+        {
+            return;
+        }
+
+        if (patterns.Count > Frame.MaxReceivePatterns
+            || patterns.Any(pattern => pattern is not { Length: > 0 and <= Frame.MaxPatternLength }))
+        {
+            throw new ArgumentException(
+                $"EventBridgeClientOptions.ReceivePatterns must have at most {Frame.MaxReceivePatterns} patterns, each of 1 " +
+                $"to {Frame.MaxPatternLength} characters.",
+                "options");
+        }
     }
 }

@@ -90,6 +90,17 @@ public sealed record EventBridgeClientOptions
     public OutboxOverflow OutboxOverflow { get; init; } = OutboxOverflow.DropOldest;
 
     /// <summary>
+    /// The events the server sends this client, as patterns in the form of token permissions (see
+    /// <see cref="SignalPermissions"/>): <c>signal</c> for a signal in any namespace, <c>namespace:signal</c>, and
+    /// <c>*</c> for any run of characters. Default: <see langword="null"/>, every event. An empty list makes a client
+    /// that only publishes, whose connection carries no events from others. At most 256 patterns of 1 to 513
+    /// characters. The server applies them before it queues an event for the client, so events that no consumer here
+    /// wants cost neither bandwidth nor the server's queue; they apply to replayed events too. They are sent in each
+    /// hello and cannot change while the client is connected.
+    /// </summary>
+    public IReadOnlyList<string>? ReceivePatterns { get; init; }
+
+    /// <summary>
     /// Whether the client asks the server, each time it reconnects, for the events relayed while it was away.
     /// Default: <see langword="true"/>. The server sends the ones it still keeps (see
     /// <see cref="EventBridgeServerOptions.ReplayBufferBytes"/>) before any new event, in their original order, and

@@ -126,16 +126,30 @@ public sealed partial class EventBridgeServer
         public static partial void TlsOnPlainServer(ILogger logger, long sessionId, string address, long count);
 
         [LoggerMessage(2028, LogLevel.Information,
-            "EventBridge server totals: {SlowConsumerDisconnects} slow consumers and {IdleDisconnects} idle clients disconnected, {RejectedConnections} connections rejected, {TlsHandshakeFailures} TLS handshakes failed",
+            "EventBridge server totals: {SlowConsumerDisconnects} slow consumers and {IdleDisconnects} idle clients disconnected, {RejectedConnections} connections rejected, {TlsHandshakeFailures} TLS handshakes failed, {SenderWaits} waits of senders for slow receivers",
             EventName = "ServerTotals")]
         public static partial void Totals(
-            ILogger logger, long slowConsumerDisconnects, long idleDisconnects, long rejectedConnections, long tlsHandshakeFailures);
+            ILogger logger,
+            long slowConsumerDisconnects,
+            long idleDisconnects,
+            long rejectedConnections,
+            long tlsHandshakeFailures,
+            long senderWaits);
 
-        [LoggerMessage(2029, LogLevel.Information,
-            "Client {SessionId} ({ClientName}) resumed: {Replayed} missed events replayed, some no longer kept: {Gap}",
+        [LoggerMessage(2029, LogLevel.Information, "Client {SessionId} ({ClientName}) resumed: {Replayed} missed events replayed",
             EventName = "ClientResumed")]
-        public static partial void ClientResumed(ILogger logger, long sessionId, string clientName, int replayed, bool gap);
+        public static partial void ClientResumed(ILogger logger, long sessionId, string clientName, int replayed);
 
-        // Next free id in this range: 2030.
+        [LoggerMessage(2030, LogLevel.Warning,
+            "Client {SessionId} ({ClientName}) resumed with a gap: {Replayed} missed events replayed, but older ones it may have missed are no longer kept",
+            EventName = "ClientResumedWithGap")]
+        public static partial void ClientResumedWithGap(ILogger logger, long sessionId, string clientName, int replayed);
+
+        [LoggerMessage(2031, LogLevel.Warning,
+            "Client {SessionId} ({ClientName}) sent its hello after the {HelloWaitMilliseconds:0} ms wait, so its missed events were sent after newer ones",
+            EventName = "LateResume")]
+        public static partial void LateResume(ILogger logger, long sessionId, string clientName, double helloWaitMilliseconds);
+
+        // Next free id in this range: 2032.
     }
 }

@@ -22,6 +22,20 @@ public sealed partial class EventBridgeServer
     /// </summary>
     private static readonly TimeSpan HelloWait = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The longest a sender's next frame waits, in milliseconds, for a receiver queue that passed half its limit.
+    /// Short enough that a stalled receiver costs its senders little until it is disconnected, long enough for a
+    /// receiver that is only slower than its senders to drain.
+    /// </summary>
+    private const int MaxSenderWaitMilliseconds = 10;
+
+    /// <summary>
+    /// A receiver whose queue passed half its limit while the current thread relayed a frame; the thread's read loop
+    /// waits for it before reading the sender's next frame.
+    /// </summary>
+    [ThreadStatic]
+    private static ClientSession? t_congested;
+
     private readonly Lock _sessionListGate = new();
 
     /// <summary>
@@ -125,6 +139,7 @@ public sealed partial class EventBridgeServer
         var pooled = PooledFrame.Rent(prefix.Length + (int)line.Length + 1);
         try
         {
+            t_congested = null;
             line.CopyTo(pooled.Buffer.AsSpan(prefix.Length, (int)line.Length));
             HandleFrame(session, pooled, prefix);
         }
@@ -133,7 +148,26 @@ public sealed partial class EventBridgeServer
             pooled.Release();
         }
 
-        return default;
+        var congested = t_congested;
+        t_congested = null;
+        return congested is null ? default : WaitForReceiverAsync(congested);
+    }
+
+    /// <summary>
+    /// Holds the sender's read loop while <paramref name="receiver"/>'s queue is over half its limit, for at most
+    /// <see cref="MaxSenderWaitMilliseconds"/>. Senders faster than a receiver thus slow to its pace, as TCP would
+    /// between two peers, instead of filling its queue until it is disconnected as a slow consumer.
+    /// </summary>
+    private async ValueTask WaitForReceiverAsync(ClientSession receiver)
+    {
+        Interlocked.Increment(ref _senderWaits);
+        var deadline = Environment.TickCount64 + MaxSenderWaitMilliseconds;
+        while (receiver.Connection.PendingBytes > _congestedBytes
+            && !receiver.Connection.Closing.IsCancellationRequested
+            && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
+        }
     }
 
     private void HandleFrame(ClientSession session, PooledFrame pooled, byte[] prefix)
@@ -250,6 +284,8 @@ public sealed partial class EventBridgeServer
             session.Origin = new EventOrigin(name, session.Address);
         }
 
+        // Set before the client joins, so that replayed events are filtered too.
+        session.Interest = frame.Receive is { } patterns ? new SignalPermissions(patterns, Deny: null) : null;
         Join(session, frame.Resume, welcome: true);
         Announce(session);
     }
@@ -289,32 +325,31 @@ public sealed partial class EventBridgeServer
 
         lock (_relayGate)
         {
-            if (session.Live)
+            // A hello after the wait finds the client receiving already. What it missed before then is still sent, but
+            // after the newer events it has, so the order between those two runs is lost.
+            var late = session.Live;
+            if (late && !welcome)
             {
-                // The hello came after the wait, so newer events went out already and what it missed cannot go
-                // before them.
-                if (welcome)
-                {
-                    var late = new FrameResume { Run = _replay.Run, Position = session.JoinPosition, Gap = resume?.Run is not null };
-                    SendWelcome(session, late);
-                }
-
+                // The wait ended after the hello, or the first frame came first: the client has joined already.
                 return;
             }
 
-            var position = session.JoinPosition;
+            var end = late ? session.JoinPosition : _replay.Position;
+            var position = late ? end : session.JoinPosition;
             if (resume?.Run is { } run)
             {
                 position = !string.Equals(run, _replay.Run, StringComparison.Ordinal)
                     ? 0
                     : (resume.HasId && resume.Source is { } source ? _replay.Find(source, resume.Id) : null)
                         ?? Math.Min(resume.Position ?? 0, _replay.Position);
+                position = Math.Min(position, end);
             }
 
             session.ResumeClient = resume?.Client;
             var missed = new List<byte[]>();
             var (replayed, gap) = _replay.Replay(
                 position,
+                end,
                 session.ResumeClient,
                 (session, missed),
                 static (state, signal, @namespace) => MayReceive(state.session, signal, @namespace, joining: true),
@@ -329,12 +364,33 @@ public sealed partial class EventBridgeServer
                 SendEvent(session, frame);
             }
 
-            session.JoinPosition = position;
-            session.Live = true;
+            if (!late)
+            {
+                session.JoinPosition = position;
+                session.Live = true;
+            }
+
             if (resume?.Run is not null)
             {
-                Log.ClientResumed(_logger, session.Id, session.Origin.Name, replayed, gap);
+                LogResumed(session, replayed, gap, late);
             }
+        }
+    }
+
+    private void LogResumed(ClientSession session, int replayed, bool gap, bool late)
+    {
+        if (gap)
+        {
+            Log.ClientResumedWithGap(_logger, session.Id, session.Origin.Name, replayed);
+        }
+        else
+        {
+            Log.ClientResumed(_logger, session.Id, session.Origin.Name, replayed);
+        }
+
+        if (late)
+        {
+            Log.LateResume(_logger, session.Id, session.Origin.Name, HelloWait.TotalMilliseconds);
         }
     }
 
@@ -370,12 +426,19 @@ public sealed partial class EventBridgeServer
 
         if (session.Grant is { } grant && !grant.Publish.Permits(frame.Signal!, frame.Namespace))
         {
-            Log.PublishDenied(_logger, session.Id, session.Origin.Name, grant.Name, frame.Signal!, frame.Namespace ?? string.Empty);
+            // Logged here, with the token's name, in place of the generic rejection line, and thinned out the same way.
+            var count = session.Rejections + 1;
+            if (count <= RejectionsLoggedInFull || count % 1000 == 0)
+            {
+                Log.PublishDenied(_logger, session.Id, session.Origin.Name, grant.Name, frame.Signal!, frame.Namespace ?? string.Empty);
+            }
+
             Reject(
                 session,
                 "permission_denied",
                 $"This client may not publish '{frame.Signal}' in namespace '{frame.Namespace}'; the event was dropped.",
-                frame.Seq);
+                frame.Seq,
+                logged: true);
             return;
         }
 
@@ -539,7 +602,9 @@ public sealed partial class EventBridgeServer
     /// <param name="namespace">The event's namespace.</param>
     /// <param name="joining">Whether the client is about to join, so that only its permissions count.</param>
     private static bool MayReceive(ClientSession session, string signal, string? @namespace, bool joining = false) =>
-        (joining || session.Live) && (session.Grant is not { } grant || grant.Receive.Permits(signal, @namespace));
+        (joining || session.Live)
+        && (session.Interest is not { } interest || interest.Permits(signal, @namespace))
+        && (session.Grant is not { } grant || grant.Receive.Permits(signal, @namespace));
 
     /// <summary>Disconnects a client that did not authenticate in time; the time counts from the accept, TLS included.</summary>
     private async Task EnforceHandshakeTimeoutAsync(ClientSession session)
@@ -596,6 +661,16 @@ public sealed partial class EventBridgeServer
     /// <summary>Disconnects a client as a slow consumer the first time its send queue is found full.</summary>
     private void OnSendResult(ClientSession session, SendResult result, int frameBytes)
     {
+        if (result == SendResult.Queued)
+        {
+            if (_congestedBytes > 0 && session.Connection.PendingBytes > _congestedBytes)
+            {
+                t_congested = session;
+            }
+
+            return;
+        }
+
         if (result != SendResult.Full || Interlocked.Exchange(ref session.SlowConsumer, 1) != 0)
         {
             return;
@@ -643,10 +718,15 @@ public sealed partial class EventBridgeServer
         session.Connection.Send(seq, static (buffer, value) => FrameWriter.WriteAck(buffer, value));
     }
 
-    private void Reject(ClientSession session, string code, string message, long? seq)
+    /// <param name="session">The client whose frame is rejected.</param>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">The error message.</param>
+    /// <param name="seq">The rejected frame's sequence number, if it had one.</param>
+    /// <param name="logged">Whether the caller logged the rejection already.</param>
+    private void Reject(ClientSession session, string code, string message, long? seq, bool logged = false)
     {
         var count = ++session.Rejections;
-        if (count <= RejectionsLoggedInFull || count % 1000 == 0)
+        if (!logged && (count <= RejectionsLoggedInFull || count % 1000 == 0))
         {
             Log.FrameRejected(_logger, session.Id, session.Origin.Name, code, message, count);
         }
@@ -735,6 +815,9 @@ public sealed partial class EventBridgeServer
         /// started from; guarded by the relay lock.
         /// </summary>
         public long JoinPosition { get; set; }
+
+        /// <summary>The events the client asked for in its hello; null for every event.</summary>
+        public SignalPermissions? Interest { get; set; }
 
         /// <summary>The identity the client resumes under, the same on each of its connections; null when it does not resume.</summary>
         public string? ResumeClient { get; set; }

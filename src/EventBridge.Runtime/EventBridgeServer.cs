@@ -25,6 +25,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private const int Running = 1;
     private const int Stopped = 2;
 
+    /// <summary>The smallest replay buffer: it keeps frames of up to 8 KiB, an eighth of it.</summary>
+    private const int MinReplayBufferBytes = 64 * 1024;
+
     private readonly EventBridgeServerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, ClientSession> _sessions = new();
@@ -46,6 +49,10 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private long _slowConsumerDisconnects;
     private long _idleDisconnects;
     private long _rejectedConnections;
+    private long _senderWaits;
+
+    /// <summary>The queued bytes over which a receiver makes its senders wait: half the limit, or 0 for no limit.</summary>
+    private readonly long _congestedBytes;
     private readonly TokenAuthenticator? _authenticator;
     private readonly SslServerAuthenticationOptions? _tlsOptions;
     private IDisposable? _watcher;
@@ -73,7 +80,15 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.IdleTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.HandshakeTimeout, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.ReplayBufferBytes, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReplayBufferEvents, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.ReplayBufferEvents, nameof(options));
+        if (_options.ReplayBufferBytes is > 0 and < MinReplayBufferBytes)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                _options.ReplayBufferBytes,
+                $"EventBridgeServerOptions.ReplayBufferBytes must be 0 (replay off) or at least {MinReplayBufferBytes}.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReplayWindow, TimeSpan.Zero, nameof(options));
         if (_options.Tokens is { Count: 0 } && _options.AuthToken is null)
         {
@@ -112,7 +127,8 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
         _serverOrigin = new EventOrigin(_options.Name, null);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
-        _replay = _options.ReplayBufferBytes > 0
+        _congestedBytes = _options.MaxPendingBytesPerClient / 2;
+        _replay = _options.ReplayBufferBytes > 0 && _options.ReplayBufferEvents > 0
             ? new ReplayBuffer(_options.ReplayBufferBytes, _options.ReplayBufferEvents, _options.ReplayWindow)
             : null;
     }
@@ -138,6 +154,12 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     /// <see cref="EventBridgeServerOptions.WriteTimeout"/>.
     /// </summary>
     public long SlowConsumerDisconnects => Interlocked.Read(ref _slowConsumerDisconnects);
+
+    /// <summary>
+    /// The number of times since the server started that a sender's next frame waited for a receiver whose queue was
+    /// over half of <see cref="EventBridgeServerOptions.MaxPendingBytesPerClient"/>.
+    /// </summary>
+    public long SenderWaits => Interlocked.Read(ref _senderWaits);
 
     /// <summary>
     /// The number of clients disconnected since the server started because they pinged once and then stayed silent
@@ -243,7 +265,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         Log.Stopped(_logger, _sessions.Count);
 
         // Otherwise only code with a reference to the server sees the counters, so the command's log shows them here.
-        Log.Totals(_logger, SlowConsumerDisconnects, IdleDisconnects, RejectedConnections, TlsHandshakeFailures);
+        Log.Totals(_logger, SlowConsumerDisconnects, IdleDisconnects, RejectedConnections, TlsHandshakeFailures, SenderWaits);
     }
 
     /// <inheritdoc/>

@@ -47,14 +47,14 @@ public sealed record EventBridgeServerOptions
     /// <see cref="EventBridgeClientOptions.ReplayMissedEvents"/> is off) is first sent the kept events it missed while it
     /// was away, in their original order, and then new ones. When the oldest events it missed are no longer kept, its
     /// welcome says so and it logs a warning. 0 turns replay off; clients then get only events relayed while they are
-    /// connected. The buffer is allocated at the first relayed event, and one frame larger than an eighth of it is not
-    /// kept.
+    /// connected. Otherwise at least 64 KiB. The buffer is allocated at the first relayed event, and a frame larger than
+    /// an eighth of it is not kept.
     /// </summary>
     public int ReplayBufferBytes { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>
     /// The largest number of recently relayed events kept for clients that reconnect. Default: 65,536: at the typical
-    /// frame of about 128 bytes, this and <see cref="ReplayBufferBytes"/> are reached together.
+    /// frame of about 128 bytes, this and <see cref="ReplayBufferBytes"/> are reached together. 0 turns replay off.
     /// </summary>
     public int ReplayBufferEvents { get; init; } = 65_536;
 

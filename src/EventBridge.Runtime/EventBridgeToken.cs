@@ -181,12 +181,26 @@ public sealed record SignalPermissions(IReadOnlyList<string>? Allow, IReadOnlyLi
     /// <summary>Returns whether an event on <paramref name="signal"/> in <paramref name="namespace"/> is permitted.</summary>
     public bool Permits(string signal, string? @namespace)
     {
-        if (Deny is { } deny && deny.Any(pattern => Matches(pattern, signal, @namespace)))
+        if (Deny is { } deny && MatchesAny(deny, signal, @namespace))
         {
             return false;
         }
 
-        return Allow is not { } allow || allow.Any(pattern => Matches(pattern, signal, @namespace));
+        return Allow is not { } allow || MatchesAny(allow, signal, @namespace);
+    }
+
+    /// <summary>Whether one of <paramref name="patterns"/> matches; a loop, because the relay calls this for every event.</summary>
+    private static bool MatchesAny(IReadOnlyList<string> patterns, string signal, string? @namespace)
+    {
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (Matches(patterns[i], signal, @namespace))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Matches(string pattern, string signal, string? @namespace)

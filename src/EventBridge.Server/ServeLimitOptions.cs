@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
 
 namespace EventBridge.Server;
@@ -84,16 +85,16 @@ internal sealed class ServeLimitOptions
         };
         _replayBytes = new Option<int>("--replay-bytes")
         {
-            Description = "The bytes of recent events kept to replay to clients that reconnect; 0 turns replay off.",
+            Description = "The bytes of recent events kept to replay to clients that reconnect: 0 turns replay off, else at least 65536.",
             DefaultValueFactory = _ => defaults.ReplayBufferBytes,
-            CustomParser = Validation.WholeNumber(0, int.MaxValue),
+            CustomParser = ReplayBytes,
             HelpName = "bytes",
         };
         _replayEvents = new Option<int>("--replay-events")
         {
-            Description = "The largest number of recent events kept to replay to clients that reconnect.",
+            Description = "The largest number of recent events kept to replay to clients that reconnect; 0 turns replay off.",
             DefaultValueFactory = _ => defaults.ReplayBufferEvents,
-            CustomParser = Validation.WholeNumber(1, 100_000_000),
+            CustomParser = Validation.WholeNumber(0, 100_000_000),
             HelpName = "count",
         };
         _replayWindow = new Option<double>("--replay-window")
@@ -180,6 +181,17 @@ internal sealed class ServeLimitOptions
             Tokens = tokens,
         };
         return true;
+    }
+
+    private static int ReplayBytes(ArgumentResult result)
+    {
+        var bytes = Validation.WholeNumber(0, int.MaxValue)(result);
+        if (bytes is > 0 and < 64 * 1024)
+        {
+            result.AddError($"--replay-bytes must be 0, which turns replay off, or at least 65536; {bytes} would keep almost no event.");
+        }
+
+        return bytes;
     }
 
     private static bool TryReadTokenFile(

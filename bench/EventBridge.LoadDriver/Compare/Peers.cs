@@ -148,7 +148,7 @@ internal sealed class EventBridgePeer(int port) : Peer(port)
 
     public override async Task<IPeerPublisher> ConnectPublisherAsync(int index, int payloadBytes)
     {
-        var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(Port, $"publisher-{index}"));
+        var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(Port, $"publisher-{index}", publishOnly: true));
         await client.ConnectAsync();
         return new Publisher(client, new string('x', Math.Max(0, payloadBytes - StampBytes)));
     }

@@ -9,6 +9,15 @@ namespace EventBridge.Transport;
 /// </summary>
 internal readonly struct Frame
 {
+    /// <summary>
+    /// The most patterns a hello may give in <c>receive</c>. The server matches each relayed event against a client's
+    /// patterns, so their number bounds that work.
+    /// </summary>
+    public const int MaxReceivePatterns = 256;
+
+    /// <summary>The longest pattern in <c>receive</c>, in UTF-16 characters: a namespace, a colon and a signal name.</summary>
+    public const int MaxPatternLength = 513;
+
     public FrameKind Kind { get; init; }
 
     public string? Signal { get; init; }
@@ -26,6 +35,12 @@ internal readonly struct Frame
 
     /// <summary>The authentication token of a hello frame.</summary>
     public string? Token { get; init; }
+
+    /// <summary>
+    /// The <c>receive</c> patterns of a hello frame: the events the client wants. Null when absent, which means every
+    /// event.
+    /// </summary>
+    public string[]? Receive { get; init; }
 
     /// <summary>The client address of a welcome frame.</summary>
     public string? Address { get; init; }
@@ -103,6 +118,7 @@ internal readonly struct Frame
         long? seq = null;
         Range args = default, kwargs = default;
         FrameResume? resume = null;
+        string[]? receive = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -163,6 +179,10 @@ internal readonly struct Frame
             {
                 hasSource = true;
                 (sourceName, sourceAddress) = ReadSource(ref reader);
+            }
+            else if (reader.ValueTextEquals("receive"u8))
+            {
+                receive = ReadPatterns(ref reader);
             }
             else if (reader.ValueTextEquals("resume"u8))
             {
@@ -225,6 +245,7 @@ internal readonly struct Frame
             Seq = seq,
             Acks = acks,
             Resume = resume,
+            Receive = receive,
             Args = args,
             Kwargs = kwargs,
         };
@@ -320,6 +341,37 @@ internal readonly struct Frame
         }
 
         return value;
+    }
+
+    /// <summary>Reads the <c>receive</c> patterns of a hello frame.</summary>
+    private static string[]? ReadPatterns(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        var problem = $"The member \"receive\" must be an array of at most {MaxReceivePatterns} patterns of 1 to " +
+            $"{MaxPatternLength} characters";
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new ProtocolException("invalid_frame", $"{problem}, not {Describe(reader.TokenType)}.");
+        }
+
+        var patterns = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var pattern = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (pattern is not { Length: > 0 and <= MaxPatternLength } || patterns.Count == MaxReceivePatterns)
+            {
+                throw new ProtocolException("invalid_frame", $"{problem}; the entry at index {patterns.Count} is not.");
+            }
+
+            patterns.Add(pattern);
+        }
+
+        return [.. patterns];
     }
 
     /// <summary>Reads the <c>resume</c> object of a hello frame.</summary>

@@ -118,7 +118,12 @@ internal static class FrameWriter
     }
 
     /// <summary>Writes a <c>hello</c> frame, which a client sends first to announce its name.</summary>
-    public static void WriteHello(IBufferWriter<byte> output, string name, string? token = null, FrameResume? resume = null)
+    public static void WriteHello(
+        IBufferWriter<byte> output,
+        string name,
+        string? token = null,
+        FrameResume? resume = null,
+        IReadOnlyList<string>? receive = null)
     {
         var writer = Rent(output);
         writer.WriteStartObject();
@@ -127,6 +132,17 @@ internal static class FrameWriter
         if (token is not null)
         {
             writer.WriteString("token"u8, token);
+        }
+
+        if (receive is not null)
+        {
+            writer.WriteStartArray("receive"u8);
+            foreach (var pattern in receive)
+            {
+                writer.WriteStringValue(pattern);
+            }
+
+            writer.WriteEndArray();
         }
 
         writer.WriteNumber("protocol"u8, ProtocolVersion);

@@ -111,12 +111,14 @@ internal sealed class ReplayBuffer
     }
 
     /// <summary>
-    /// Calls <paramref name="send"/> with a copy of every event after <paramref name="position"/>, oldest first, that
+    /// Calls <paramref name="send"/> with a copy of every event after <paramref name="position"/> up to and including
+    /// <paramref name="end"/>, oldest first, that
     /// <paramref name="filter"/> accepts and that <paramref name="client"/> did not send itself. Returns how many were
     /// sent, and whether any that should have been could not be: evicted, too old, or too large to keep.
     /// </summary>
     public (int Replayed, bool Gap) Replay<TState>(
         long position,
+        long end,
         string? client,
         TState state,
         Func<TState, string, string?, bool> filter,
@@ -126,7 +128,8 @@ internal sealed class ReplayBuffer
         var gap = position + 1 < OldestPosition;
         var now = Environment.TickCount64;
         var replayed = 0;
-        for (var k = (int)Math.Max(0, position + 1 - OldestPosition); k < _count; k++)
+        var stop = (int)Math.Min(_count, end + 1 - OldestPosition);
+        for (var k = (int)Math.Max(0, position + 1 - OldestPosition); k < stop; k++)
         {
             ref readonly var entry = ref _entries[(_oldest + k) % _entries.Length];
             if ((client is not null && string.Equals(entry.Sender, client, StringComparison.Ordinal))

@@ -55,13 +55,13 @@ internal sealed class PubSubLoadDriver : ILoadDriver
             for (var i = 0; i < subscribers.Length; i++)
             {
                 subscribers[i] = new Subscriber(_settings);
-                clients.Add(await ConnectAsync(subscribers[i].Bus, "bench-subscriber-" + i, cancellationToken).ConfigureAwait(false));
+                clients.Add(await ConnectAsync(subscribers[i].Bus, "bench-subscriber-" + i, publishOnly: false, cancellationToken).ConfigureAwait(false));
             }
 
             var publishers = new EventBridgeClient[_settings.Publishers];
             for (var i = 0; i < publishers.Length; i++)
             {
-                publishers[i] = await ConnectAsync(new EventBus(), "bench-publisher-" + i, cancellationToken).ConfigureAwait(false);
+                publishers[i] = await ConnectAsync(new EventBus(), "bench-publisher-" + i, publishOnly: true, cancellationToken).ConfigureAwait(false);
                 clients.Add(publishers[i]);
             }
 
@@ -100,13 +100,18 @@ internal sealed class PubSubLoadDriver : ILoadDriver
         }
     }
 
-    private async Task<EventBridgeClient> ConnectAsync(EventBus bus, string name, CancellationToken cancellationToken)
+    /// <param name="bus">The client's bus.</param>
+    /// <param name="name">The client's name.</param>
+    /// <param name="publishOnly">Whether the client only publishes, so that the server sends it no events.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    private async Task<EventBridgeClient> ConnectAsync(EventBus bus, string name, bool publishOnly, CancellationToken cancellationToken)
     {
         var client = new EventBridgeClient(bus, new EventBridgeClientOptions
         {
             Host = _settings.Host,
             Port = _settings.Port,
             Name = name,
+            ReceivePatterns = publishOnly ? [] : null,
             OutboxCapacity = MaxInFlight * 2,
             OutboxOverflow = OutboxOverflow.DropNewest,
             CloseTimeout = _settings.Timeout,

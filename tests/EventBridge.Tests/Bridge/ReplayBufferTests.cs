@@ -24,6 +24,19 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
+    public void Replay_UpToEnd_StopsThere()
+    {
+        var buffer = new ReplayBuffer(4096, 100, LongWindow);
+        for (var i = 1; i <= 5; i++)
+        {
+            Append(buffer, i);
+        }
+
+        Assert.Equal(["2", "3"], Replay(buffer, position: 1, end: 3).Frames);
+        Assert.Empty(Replay(buffer, position: 3, end: 3).Frames);
+    }
+
+    [Fact]
     public void Replay_SkipsTheClientsOwnEventsAndUnwantedSignals()
     {
         var buffer = new ReplayBuffer(4096, 100, LongWindow);
@@ -140,11 +153,12 @@ public sealed class ReplayBufferTests
         Encoding.ASCII.GetBytes(number.ToString().PadRight(length, '.'));
 
     private static (List<string> Frames, int Replayed, bool Gap) Replay(
-        ReplayBuffer buffer, long position, string? client = null, Func<string, bool>? filter = null)
+        ReplayBuffer buffer, long position, long? end = null, string? client = null, Func<string, bool>? filter = null)
     {
         var frames = new List<string>();
         var (replayed, gap) = buffer.Replay(
             position,
+            end ?? long.MaxValue,
             client,
             frames,
             (_, signal, _) => filter?.Invoke(signal) ?? true,

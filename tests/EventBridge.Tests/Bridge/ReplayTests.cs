@@ -134,6 +134,38 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task LateHello_StillGetsMissedEventsButNotItsOwn()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+
+        // The hello comes after the server's wait for it, when the client is receiving new events already.
+        await using var late = await RawClient.ConnectAsync(server.Port);
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the server accepts the late client");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
+        Assert.Equal(2, Number(await late.ReadFrameAsync(frame => Signal(frame) is not null)));
+        var welcome = await HelloAsync(late, "late", """{"client":"c1","run":"an-earlier-server"}""");
+
+        Assert.Equal(1, welcome.GetProperty("replayed").GetInt64());
+        Assert.False(welcome.GetProperty("gap").GetBoolean());
+        Assert.Equal([1], (await ReadEventsAsync(late)).Select(Number));
+
+        // Its own events are known as its own, so a later resume does not send them back.
+        await late.SendAsync("""{"signal":"mine","kwargs":{"n":3}}""" + "\n");
+        await sender.ReadFrameAsync(frame => Signal(frame) == "mine");
+        await late.DisposeAsync();
+        await using var back = await RawClient.ConnectAsync(server.Port);
+        var resume = $$"""{"client":"c1","run":"{{welcome.GetProperty("run").GetString()}}","position":0}""";
+        var resumed = await HelloAsync(back, "late", resume);
+
+        Assert.Equal([1, 2], (await ReadEventsAsync(back)).Select(Number));
+        Assert.Equal(2, resumed.GetProperty("replayed").GetInt64());
+    }
+
+    [Fact]
     public async Task ReplayOff_WelcomeHasNoRunAndNothingIsReplayed()
     {
         await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferBytes = 0 });

@@ -95,6 +95,62 @@ public sealed class SlowConsumerTests
             "the disconnect is logged with its reason");
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task SlowReader_SenderWaitsReaderKeepsUp()
+    {
+        const int Events = 10_000;
+
+        // Without server pings, event frames are the only lines the reader gets.
+        var options = new EventBridgeServerOptions { MaxPendingBytesPerClient = 1024 * 1024, PingInterval = TimeSpan.Zero };
+        await using var server = await TestBridge.StartServerAsync(options);
+        // The outbox holds every event, so that none is dropped while the server holds the publisher back.
+        await using var publisher = await TestBridge.ConnectAsync(
+            server, "publisher", options => options with { OutboxCapacity = Events });
+        using var slow = await ConnectStalledReaderAsync(server.Port);
+        await TestBridge.WaitForClientsAsync(server, 2);
+
+        // About 10 MiB for a reader that takes 16 KiB every 2 ms or more, at most 8 MB/s: far slower than the
+        // publisher, whose events would pass the reader's 1 MiB queue limit at once if the server did not hold it back.
+        var text = new string('s', 1000);
+        var reading = ReadSlowlyAsync(slow, Events);
+        for (var i = 0; i < Events; i++)
+        {
+            publisher.Bus.Emit("chunk", new ChatLine("publisher", text));
+            if (i % 1000 == 999)
+            {
+                // Yield now and then, so that a one-core scheduler still runs the reader.
+                await Task.Yield();
+            }
+        }
+
+        var received = await reading.WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(Events, received);
+        Assert.Equal(0, server.SlowConsumerDisconnects);
+        Assert.True(server.SenderWaits > 0, "The publisher never waited for the slow reader.");
+    }
+
+    /// <summary>Reads 16 KiB at a time, with a pause after each read, until <paramref name="events"/> frames arrived.</summary>
+    private static async Task<int> ReadSlowlyAsync(Socket socket, int events)
+    {
+        var buffer = new byte[16 * 1024];
+        var received = 0;
+        while (received < events)
+        {
+            var read = await socket.ReceiveAsync(buffer);
+            if (read == 0)
+            {
+                return received;
+            }
+
+            received += buffer.AsSpan(0, read).Count((byte)'\n');
+            await Task.Delay(2);
+        }
+
+        return received;
+    }
+
     /// <summary>Waits for the healthy client's events, saying in the failure what the server counted.</summary>
     private static async Task<IReadOnlyList<EventMessage>> WaitForAllAsync(EventRecorder recorder, int count, EventBridgeServer server)
     {

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using TestBridge = EventBridge.Tests.Bridge.Bridge;
+
+namespace EventBridge.Tests.Bridge;
+
+/// <summary>Clients that tell the server in their hello which events to send them.</summary>
+public sealed class ReceivePatternTests
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task Patterns_ServerSendsOnlyMatchingEvents()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var picky = await RawClient.ConnectAsync(server.Port);
+        await HelloAsync(picky, """["chat_*","orders:placed"]""");
+
+        await sender.SendAsync("""{"signal":"chat_message","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"signal":"metrics","kwargs":{"n":2}}""" + "\n");
+        await sender.SendAsync("""{"signal":"placed","namespace":"orders","kwargs":{"n":3}}""" + "\n");
+        await sender.SendAsync("""{"signal":"placed","kwargs":{"n":4}}""" + "\n");
+        await sender.SendAsync("""{"signal":"chat_join","namespace":"lobby","kwargs":{"n":5}}""" + "\n");
+
+        Assert.Equal([1, 3, 5], (await ReadEventsAsync(picky)).Select(Number));
+    }
+
+    [Fact]
+    public async Task EmptyList_ServerSendsNothing()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var publisherOnly = await RawClient.ConnectAsync(server.Port);
+        await HelloAsync(publisherOnly, "[]");
+        await using var everything = await RawClient.ConnectAsync(server.Port, "everything");
+
+        await sender.SendAsync("""{"signal":"chat_message","kwargs":{"n":1}}""" + "\n");
+
+        Assert.Equal(1, Number(await everything.ReadFrameAsync(frame => Signal(frame) is not null)));
+        Assert.Empty(await ReadEventsAsync(publisherOnly));
+    }
+
+    [Theory]
+    [InlineData("\"chat\"")]
+    [InlineData("[1]")]
+    [InlineData("[\"\"]")]
+    [InlineData("{}")]
+    public async Task InvalidPatterns_GetInvalidFrame(string receive)
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        await client.SendAsync($$"""{"type":"hello","name":"bad","receive":{{receive}}}""" + "\n");
+
+        var error = await client.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+
+        Assert.Equal("invalid_frame", error.GetProperty("code").GetString());
+        Assert.Contains("\"receive\"", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TooManyPatterns_GetInvalidFrame()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        var patterns = JsonSerializer.Serialize(Enumerable.Range(0, 257).Select(i => $"s{i}").ToArray());
+        await client.SendAsync($$"""{"type":"hello","name":"bad","receive":{{patterns}}}""" + "\n");
+
+        var error = await client.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+
+        Assert.Equal("invalid_frame", error.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Replay_SendsOnlyMatchingEvents()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await sender.SendAsync("""{"signal":"wanted","kwargs":{"n":1}}""" + "\n");
+        await sender.SendAsync("""{"signal":"unwanted","kwargs":{"n":2}}""" + "\n");
+        await sender.SendAsync("""{"type":"ping"}""" + "\n");
+        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+
+        await using var returning = await RawClient.ConnectAsync(server.Port);
+        await returning.SendAsync(
+            """{"type":"hello","name":"returning","receive":["wanted"],"resume":{"client":"c1","run":"earlier"}}""" + "\n");
+        var welcome = await returning.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+
+        Assert.Equal(1, welcome.GetProperty("replayed").GetInt64());
+        Assert.Equal([1], (await ReadEventsAsync(returning)).Select(Number));
+    }
+
+    [Fact]
+    public async Task DotNetPublisherWithEmptyList_ReceivesNothingOthersReceiveAll()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        var publisherBus = new EventBus();
+        using var atPublisher = new EventRecorder(publisherBus, "tick");
+        await using var publisher = await TestBridge.ConnectAsync(
+            server, "publisher", options => options with { ReceivePatterns = [] }, publisherBus);
+        await using var other = await TestBridge.ConnectAsync(server, "other");
+        using var atOther = new EventRecorder(other.Bus, "tick");
+        await using var subscriber = await TestBridge.ConnectAsync(server, "subscriber", options => options with { ReceivePatterns = ["tick"] });
+        using var atSubscriber = new EventRecorder(subscriber.Bus, "tick");
+        await TestBridge.WaitForClientsAsync(server, 3);
+
+        publisher.Bus.Emit("tick", 1L);
+        other.Bus.Emit("tick", 2L);
+        await atSubscriber.WaitForCountAsync(2);
+        await atOther.WaitForCountAsync(1);
+
+        // The publisher's own event reached its local consumer; the other client's did not reach it.
+        await Task.Delay(Quiet);
+        Assert.Single(atPublisher.Events);
+        Assert.False(atPublisher.Events[0].IsRemote);
+    }
+
+    [Fact]
+    public void Options_InvalidPatterns_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [""] }));
+        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [.. Enumerable.Range(0, 257).Select(i => $"s{i}")] }));
+        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [new string('s', 514)] }));
+    }
+
+    private static async Task HelloAsync(RawClient client, string receive)
+    {
+        await client.SendAsync($$"""{"type":"hello","name":"patterned","receive":{{receive}}}""" + "\n");
+        await client.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+    }
+
+    /// <summary>Reads event frames until none arrives for a moment.</summary>
+    private static async Task<List<JsonElement>> ReadEventsAsync(RawClient client)
+    {
+        var events = new List<JsonElement>();
+        while (true)
+        {
+            try
+            {
+                events.Add(await client.ReadFrameAsync(frame => Signal(frame) is not null, Quiet));
+            }
+            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+            {
+                return events;
+            }
+        }
+    }
+
+    private static string? Signal(JsonElement frame) =>
+        frame.TryGetProperty("signal", out var signal) ? signal.GetString() : null;
+
+    private static int Number(JsonElement frame) => frame.GetProperty("kwargs").GetProperty("n").GetInt32();
+}
