@@ -94,8 +94,8 @@ public sealed record EventBridgeClientOptions
     /// <see cref="SignalPermissions"/>): <c>signal</c> for a signal in any namespace, <c>namespace:signal</c>, and
     /// <c>*</c> for any run of characters. Default: <see langword="null"/>, every event. An empty list makes a client
     /// that only publishes, whose connection carries no events from others. At most 256 patterns of 1 to 513
-    /// characters. The server applies them before it queues an event for the client, so events that no consumer here
-    /// wants cost neither bandwidth nor the server's queue; they apply to replayed events too. They are sent in each
+    /// characters. The server applies them, replayed events included, before it queues an event for the client. So
+    /// events that no consumer here wants cost neither bandwidth nor room in the server's queue. They are sent in each
     /// hello and cannot change while the client is connected.
     /// </summary>
     public IReadOnlyList<string>? ReceivePatterns { get; init; }

@@ -30,7 +30,7 @@ public sealed partial class EventBridgeServer
     private const int MaxSenderWaitMilliseconds = 10;
 
     /// <summary>
-    /// A receiver whose queue passed half its limit while the current thread relayed a frame; the thread's read loop
+    /// A receiver whose queue passed half its limit while the current thread relayed a frame. The thread's read loop
     /// waits for it before reading the sender's next frame.
     /// </summary>
     [ThreadStatic]
@@ -208,7 +208,7 @@ public sealed partial class EventBridgeServer
 
         if (!session.Live && frame.Kind != FrameKind.Hello)
         {
-            // A client without a hello asks for nothing to be replayed; it gets what was relayed since it connected.
+            // A client that sends no hello requests no replay. It gets what was relayed since it connected.
             Join(session, resume: null, welcome: false);
         }
 

@@ -46,8 +46,8 @@ public sealed record EventBridgeServerOptions
     /// that asks to resume in its hello (every .NET client does, unless
     /// <see cref="EventBridgeClientOptions.ReplayMissedEvents"/> is off) is first sent the kept events it missed while it
     /// was away, in their original order, and then new ones. When the oldest events it missed are no longer kept, its
-    /// welcome says so and it logs a warning. 0 turns replay off; clients then get only events relayed while they are
-    /// connected. Otherwise at least 64 KiB. The buffer is allocated at the first relayed event, and a frame larger than
+    /// welcome reports the gap and it logs a warning. 0 turns replay off, and clients then get only events relayed
+    /// while they are connected. Otherwise at least 64 KiB. The buffer is allocated at the first relayed event, and a frame larger than
     /// an eighth of it is not kept.
     /// </summary>
     public int ReplayBufferBytes { get; init; } = 8 * 1024 * 1024;
@@ -60,8 +60,8 @@ public sealed record EventBridgeServerOptions
 
     /// <summary>
     /// How long a relayed event stays eligible for replay. Default: 30 seconds, three times the client's longest wait
-    /// between reconnection attempts. An event older than this is not replayed: a client away for longer is told of
-    /// the gap instead of getting a burst of stale events.
+    /// between reconnection attempts. An event older than this is not replayed: a client away for longer gets a gap
+    /// report instead of a burst of stale events.
     /// </summary>
     public TimeSpan ReplayWindow { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -119,6 +119,27 @@ internal sealed class RawClient : IAsyncDisposable
     public static string? Type(JsonElement frame) =>
         frame.TryGetProperty("type", out var type) ? type.GetString() : "event";
 
+    /// <summary>The frame's signal, or null for a control frame.</summary>
+    public static string? Signal(JsonElement frame) =>
+        frame.TryGetProperty("signal", out var signal) ? signal.GetString() : null;
+
+    /// <summary>Reads event frames, skipping control frames, until none arrives for <paramref name="quiet"/>.</summary>
+    public async Task<List<JsonElement>> ReadEventsUntilQuietAsync(TimeSpan quiet)
+    {
+        var events = new List<JsonElement>();
+        while (true)
+        {
+            try
+            {
+                events.Add(await ReadFrameAsync(frame => Signal(frame) is not null, quiet));
+            }
+            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+            {
+                return events;
+            }
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();

@@ -131,25 +131,9 @@ public sealed class ReceivePatternTests
         await client.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
     }
 
-    /// <summary>Reads event frames until none arrives for a moment.</summary>
-    private static async Task<List<JsonElement>> ReadEventsAsync(RawClient client)
-    {
-        var events = new List<JsonElement>();
-        while (true)
-        {
-            try
-            {
-                events.Add(await client.ReadFrameAsync(frame => Signal(frame) is not null, Quiet));
-            }
-            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
-            {
-                return events;
-            }
-        }
-    }
+    private static Task<List<JsonElement>> ReadEventsAsync(RawClient client) => client.ReadEventsUntilQuietAsync(Quiet);
 
-    private static string? Signal(JsonElement frame) =>
-        frame.TryGetProperty("signal", out var signal) ? signal.GetString() : null;
+    private static string? Signal(JsonElement frame) => RawClient.Signal(frame);
 
     private static int Number(JsonElement frame) => frame.GetProperty("kwargs").GetProperty("n").GetInt32();
 }
