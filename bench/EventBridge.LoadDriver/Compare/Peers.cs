@@ -162,7 +162,7 @@ internal sealed class EventBridgePeer(int port) : Peer(port)
     }
 
     protected override byte[] IdleHandshake(int index) =>
-        Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"name\":\"idle-{index}\",\"protocol\":1}}\n");
+        Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"name\":\"idle-{index}\",\"protocol\":1,\"receive\":[\"idle\"]}}\n");
 
     private sealed class Publisher(EventBridgeClient client, string padding) : IPeerPublisher
     {
