@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using EventBridge.Internal;
 using EventBridge.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -64,7 +65,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private readonly FrameResume? _resume;
 
     /// <summary>Creates a client for <paramref name="bus"/>; call <see cref="ConnectAsync"/> to connect.</summary>
-    /// <exception cref="ArgumentException">The name is empty or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// The name is empty, an option is out of range, or a receive pattern is invalid (the message names it).
+    /// </exception>
     public EventBridgeClient(EventBus bus, EventBridgeClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bus);
@@ -411,13 +414,23 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             return;
         }
 
-        if (patterns.Count > Frame.MaxReceivePatterns
-            || patterns.Any(pattern => pattern is not { Length: > 0 and <= Frame.MaxPatternLength }))
+        if (patterns.Count > Frame.MaxReceivePatterns)
         {
             throw new ArgumentException(
-                $"EventBridgeClientOptions.ReceivePatterns must have at most {Frame.MaxReceivePatterns} patterns, each of 1 " +
-                $"to {Frame.MaxPatternLength} characters.",
+                $"EventBridgeClientOptions.ReceivePatterns has {patterns.Count} patterns, more than the maximum of " +
+                $"{Frame.MaxReceivePatterns}; use fewer, broader patterns such as \"chat_*\".",
                 "options");
+        }
+
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (SignalNames.ValidatePattern(patterns[i]) is { } problem)
+            {
+                var pattern = patterns[i] is { } text ? PatternText.Quote(text) : "null";
+                throw new ArgumentException(
+                    $"EventBridgeClientOptions.ReceivePatterns contains the invalid pattern {pattern} at index {i}: {problem}.",
+                    "options");
+            }
         }
     }
 }

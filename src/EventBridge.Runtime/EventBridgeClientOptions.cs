@@ -93,10 +93,13 @@ public sealed record EventBridgeClientOptions
     /// The events the server sends this client, as patterns in the form of token permissions (see
     /// <see cref="SignalPermissions"/>): <c>signal</c> for a signal in any namespace, <c>namespace:signal</c>, and
     /// <c>*</c> for any run of characters. Default: <see langword="null"/>, every event. An empty list makes a client
-    /// that only publishes, whose connection carries no events from others. At most 256 patterns of 1 to 513
-    /// characters. The server applies them, replayed events included, before it queues an event for the client. So
-    /// events that no consumer here wants cost neither bandwidth nor room in the server's queue. They are sent in each
-    /// hello and cannot change while the client is connected.
+    /// that only publishes, whose connection carries no events from others. The server applies the patterns, replayed
+    /// events included, before it queues an event for the client. So events that no consumer here wants cost neither
+    /// bandwidth nor room in the server's queue. They are sent in each hello and cannot change while the client is
+    /// connected. At most 256 patterns. A pattern's namespace part and signal part are each at most 256 characters
+    /// without whitespace or control characters, and the signal part is not empty. A pattern for the library's own
+    /// signals (<c>eventbridge.*</c>) is rejected, because those never cross a connection: consume them on the
+    /// server's bus instead.
     /// </summary>
     public IReadOnlyList<string>? ReceivePatterns { get; init; }
 

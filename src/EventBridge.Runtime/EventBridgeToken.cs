@@ -24,8 +24,8 @@ public sealed record EventBridgeToken(string Name, string Token)
     /// </summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="FormatException">
-    /// The file is not in the expected form, lists no token, repeats a token, or has a member that is unknown or of
-    /// the wrong type. The message names the entry. Such a file is rejected because it could be misread as "permit
+    /// The file is not in the expected form, lists no token, repeats a token, has a member that is unknown or of the
+    /// wrong type, or has an invalid pattern (see <see cref="SignalPermissions"/>). The message names the entry. Such a file is rejected because it could be misread as "permit
     /// everything".
     /// </exception>
     public static IReadOnlyList<EventBridgeToken> LoadFile(string path)
@@ -159,9 +159,28 @@ public sealed record EventBridgeToken(string Name, string Token)
             throw new FormatException($"{where} needs \"{member}\" to be a list of patterns, such as [\"chat_*\"].");
         }
 
-        return [.. list.EnumerateArray().Select(pattern => pattern.ValueKind == JsonValueKind.String
-            ? pattern.GetString()!
-            : throw new FormatException($"{where} may contain only strings in its \"{member}\" list."))];
+        var patterns = new List<string>();
+        foreach (var entry in list.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.String)
+            {
+                throw new FormatException($"{where} may contain only strings in its \"{member}\" list.");
+            }
+
+            // A pattern for the library's own signals would permit nothing in an allow list. In a deny list it is
+            // harmless, because it denies only what never crosses a connection.
+            var pattern = entry.GetString()!;
+            if (SignalNames.ValidatePattern(pattern, allowReserved: member == "deny") is { } problem)
+            {
+                throw new FormatException(
+                    $"{where} has the invalid pattern {PatternText.Quote(pattern)} at index {patterns.Count} of its " +
+                    $"\"{member}\" list: {problem}.");
+            }
+
+            patterns.Add(pattern);
+        }
+
+        return [.. patterns];
     }
 }
 
@@ -171,6 +190,12 @@ public sealed record EventBridgeToken(string Name, string Token)
 /// namespace (<c>:signal</c>). An event is permitted when it matches an allow pattern (or the allow list is absent) and
 /// no deny pattern: deny wins over allow.
 /// </summary>
+/// <remarks>
+/// <see cref="EventBridgeToken.LoadFile"/> rejects a pattern that could never match: an empty one, or one whose
+/// namespace part or signal part is longer than 256 characters or contains whitespace or control characters, or whose
+/// signal part is empty. It also rejects an allow pattern for the library's own signals (<c>eventbridge.*</c>), which
+/// never cross a connection. A deny pattern for them is harmless, so it is accepted.
+/// </remarks>
 /// <param name="Allow">The patterns that permit; <see langword="null"/> permits every event that is not denied.</param>
 /// <param name="Deny">The patterns that forbid, checked first.</param>
 public sealed record SignalPermissions(IReadOnlyList<string>? Allow, IReadOnlyList<string>? Deny)

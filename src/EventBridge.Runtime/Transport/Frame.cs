@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using EventBridge.Internal;
 
 namespace EventBridge.Transport;
 
@@ -14,9 +15,6 @@ internal readonly struct Frame
     /// patterns, so their number bounds that work.
     /// </summary>
     public const int MaxReceivePatterns = 256;
-
-    /// <summary>The longest pattern in <c>receive</c>, in UTF-16 characters: a namespace, a colon and a signal name.</summary>
-    public const int MaxPatternLength = 513;
 
     public FrameKind Kind { get; init; }
 
@@ -352,20 +350,40 @@ internal readonly struct Frame
             return null;
         }
 
-        var problem = $"The member \"receive\" must be an array of at most {MaxReceivePatterns} patterns of 1 to " +
-            $"{MaxPatternLength} characters";
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new ProtocolException("invalid_frame", $"{problem}, not {Describe(reader.TokenType)}.");
+            throw new ProtocolException(
+                "invalid_frame",
+                $"The member \"receive\" must be an array of at most {MaxReceivePatterns} pattern strings, not " +
+                $"{Describe(reader.TokenType)}.");
         }
 
         var patterns = new List<string>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var pattern = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            if (pattern is not { Length: > 0 and <= MaxPatternLength } || patterns.Count == MaxReceivePatterns)
+            if (patterns.Count == MaxReceivePatterns)
             {
-                throw new ProtocolException("invalid_frame", $"{problem}; the entry at index {patterns.Count} is not.");
+                throw new ProtocolException(
+                    "invalid_frame",
+                    $"The member \"receive\" has more than the maximum of {MaxReceivePatterns} patterns; use fewer, " +
+                    "broader patterns such as \"chat_*\".");
+            }
+
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new ProtocolException(
+                    "invalid_frame",
+                    $"The member \"receive\" must contain only pattern strings, but the entry at index {patterns.Count} " +
+                    $"is {Describe(reader.TokenType)}.");
+            }
+
+            var pattern = reader.GetString()!;
+            if (SignalNames.ValidatePattern(pattern) is { } problem)
+            {
+                throw new ProtocolException(
+                    "invalid_frame",
+                    $"The pattern {PatternText.Quote(pattern)} at index {patterns.Count} of \"receive\" is invalid: " +
+                    $"{problem}.");
             }
 
             patterns.Add(pattern);

@@ -57,6 +57,46 @@ public sealed class ReceivePatternTests
         Assert.Contains("\"receive\"", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a b", "whitespace or control characters")]
+    [InlineData("a\u0001", "whitespace or control characters")]
+    [InlineData("lobby :chat", "namespace part")]
+    [InlineData("lobby:", "signal part after the colon must not be empty")]
+    [InlineData("eventbridge.*", "never send")]
+    [InlineData("lobby:EventBridge.client_connected", "never send")]
+    public async Task NeverMatchingPattern_GetsInvalidFrameNamingIt(string pattern, string rule)
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        var receive = JsonSerializer.Serialize(new[] { "chat_*", pattern });
+        await client.SendAsync($$"""{"type":"hello","name":"bad","receive":{{receive}}}""" + "\n");
+
+        var error = await client.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+        var message = error.GetProperty("message").GetString();
+
+        Assert.Equal("invalid_frame", error.GetProperty("code").GetString());
+        Assert.Contains(QuoteAsInMessages(pattern) + " at index 1", message, StringComparison.Ordinal);
+        Assert.Contains(rule, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("eventbridge*")]
+    [InlineData("*.client_connected")]
+    [InlineData("eventbridge.lobby:chat")]
+    [InlineData(":*")]
+    [InlineData("*:chat")]
+    public async Task UnusualButMatchablePattern_IsAccepted(string pattern)
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        var receive = JsonSerializer.Serialize(new[] { pattern });
+        await client.SendAsync($$"""{"type":"hello","name":"unusual","receive":{{receive}}}""" + "\n");
+
+        var reply = await client.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+
+        Assert.Equal("welcome", RawClient.Type(reply));
+    }
+
     [Fact]
     public async Task TooManyPatterns_GetInvalidFrame()
     {
@@ -66,8 +106,24 @@ public sealed class ReceivePatternTests
         await client.SendAsync($$"""{"type":"hello","name":"bad","receive":{{patterns}}}""" + "\n");
 
         var error = await client.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+        var message = error.GetProperty("message").GetString();
 
         Assert.Equal("invalid_frame", error.GetProperty("code").GetString());
+        Assert.Contains("more than the maximum of 256 patterns", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("index", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExactlyMaxPatterns_IsAccepted()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        var patterns = JsonSerializer.Serialize(Enumerable.Range(0, 256).Select(i => $"s{i}").ToArray());
+        await client.SendAsync($$"""{"type":"hello","name":"full","receive":{{patterns}}}""" + "\n");
+
+        var reply = await client.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+
+        Assert.Equal("welcome", RawClient.Type(reply));
     }
 
     [Fact]
@@ -114,15 +170,48 @@ public sealed class ReceivePatternTests
         Assert.False(atPublisher.Events[0].IsRemote);
     }
 
-    [Fact]
-    public void Options_InvalidPatterns_Throw()
+    [Theory]
+    [InlineData("", "must not be empty")]
+    [InlineData("a b", "whitespace or control characters")]
+    [InlineData("a\u0001", "whitespace or control characters")]
+    [InlineData(" lobby:chat", "namespace part")]
+    [InlineData("lobby:", "signal part after the colon must not be empty")]
+    [InlineData("eventbridge.*", "never send")]
+    [InlineData("EVENTBRIDGE.client_connected", "never send")]
+    public void Options_InvalidPattern_ThrowsNamingIt(string pattern, string rule)
     {
-        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
-            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [""] }));
-        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+        var error = Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = ["chat_*", pattern] }));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains(QuoteAsInMessages(pattern) + " at index 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains(rule, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_OverlongParts_Throw()
+    {
+        var longName = new string('s', 257);
+
+        var signal = Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [longName] }));
+        var @namespace = Assert.Throws<ArgumentException>(() => new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [longName + ":chat"] }));
+        await using var longest = new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [new string('n', 256) + ":" + new string('s', 256)] });
+
+        Assert.Contains("at most 256 characters long, but it has 257", signal.Message, StringComparison.Ordinal);
+        Assert.Contains("the namespace part", @namespace.Message, StringComparison.Ordinal);
+        Assert.Contains("(262 characters)", @namespace.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_TooManyPatterns_ThrowsWithCount()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new EventBridgeClient(
             new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [.. Enumerable.Range(0, 257).Select(i => $"s{i}")] }));
-        Assert.Throws<ArgumentException>(() => new EventBridgeClient(
-            new EventBus(), new EventBridgeClientOptions { ReceivePatterns = [new string('s', 514)] }));
+
+        Assert.Contains("has 257 patterns, more than the maximum of 256", error.Message, StringComparison.Ordinal);
     }
 
     private static async Task HelloAsync(RawClient client, string receive)
@@ -130,6 +219,10 @@ public sealed class ReceivePatternTests
         await client.SendAsync($$"""{"type":"hello","name":"patterned","receive":{{receive}}}""" + "\n");
         await client.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
     }
+
+    /// <summary>Quotes a pattern as error messages do: in double quotes, with control characters as JSON escapes.</summary>
+    private static string QuoteAsInMessages(string pattern) =>
+        "\"" + string.Concat(pattern.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) + "\"";
 
     private static Task<List<JsonElement>> ReadEventsAsync(RawClient client) => client.ReadEventsUntilQuietAsync(Quiet);
 

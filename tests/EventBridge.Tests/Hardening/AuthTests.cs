@@ -255,6 +255,53 @@ public sealed class AuthTests
     }
 
     [Theory]
+    [InlineData("""{"name":"b","token":"y","receive":{"allow":[""]}}""", "\"allow\" list: a pattern must not be empty")]
+    [InlineData("""{"name":"b","token":"y","receive":{"allow":["chat","a b"]}}""", "\"a b\" at index 1 of its \"allow\" list")]
+    [InlineData("""{"name":"b","token":"y","publish":{"deny":["x\u0001"]}}""", "\"x\\u0001\" at index 0 of its \"deny\" list")]
+    [InlineData("""{"name":"b","token":"y","publish":{"deny":["ops :*"]}}""", "the namespace part")]
+    [InlineData("""{"name":"b","token":"y","receive":{"allow":["ops:"]}}""", "signal part after the colon must not be empty")]
+    [InlineData("""{"name":"b","token":"y","receive":{"allow":["eventbridge.*"]}}""", "never sends over a connection")]
+    [InlineData("""{"name":"b","token":"y","publish":{"allow":["EventBridge.x"]}}""", "never sends over a connection")]
+    public async Task TokenFile_InvalidPattern_IsRejectedNamingEntry(string entry, string expected)
+    {
+        // A pattern that can never match would leave an allow list permitting nothing, or a deny list denying nothing.
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, $$"""{"tokens":[{"name":"a","token":"x"},{{entry}}]}""");
+
+            var error = Assert.Throws<FormatException>(() => EventBridgeToken.LoadFile(path));
+
+            Assert.Contains("entry 1 of the token file", error.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task TokenFile_ReservedDenyPattern_Loads()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(
+                path, """{"tokens":[{"name":"a","token":"x","receive":{"allow":["eventbridge*"],"deny":["eventbridge.*"]}}]}""");
+
+            var tokens = EventBridgeToken.LoadFile(path);
+
+            Assert.True(tokens[0].Receive.Permits("eventbridge_news", null));
+            Assert.False(tokens[0].Receive.Permits("chat", null));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
     [InlineData("{\"tokens\":[\n", "line 2, column 1")]
     [InlineData("{\"tokens\":[\n  {\"name\": }\n]}", "line 2, column 12")]
     [InlineData("", "line 1, column 1")]
