@@ -192,6 +192,9 @@ public sealed partial class EventBridgeServer
                 return;
             }
 
+            // A frame that cannot be parsed still counts as the connection's first frame, so a hello after it gets
+            // unexpected_hello, as after any other frame.
+            session.SawFrame = true;
             Reject(session, exception.Code, exception.Message, seq: null);
             return;
         }

@@ -126,6 +126,24 @@ public sealed class ReceivePatternTests
         Assert.Equal("welcome", RawClient.Type(reply));
     }
 
+    [Theory]
+    [InlineData("""{"type":"hello","name":"bad","receive":[""]}""", "invalid_frame")]
+    [InlineData("""{"type":"hello","name":"bad","receive":["a b"]}""", "invalid_frame")]
+    [InlineData("""not json""", "invalid_json")]
+    public async Task HelloAfterUnparsableFirstFrame_GetsUnexpectedHello(string first, string code)
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var client = await RawClient.ConnectAsync(server.Port);
+
+        await client.SendAsync(first + "\n");
+        var rejected = await client.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+        await client.SendAsync("""{"type":"hello","name":"second"}""" + "\n");
+        var second = await client.ReadFrameAsync(frame => RawClient.Type(frame) is "error" or "welcome");
+
+        Assert.Equal(code, rejected.GetProperty("code").GetString());
+        Assert.Equal("unexpected_hello", second.GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task Replay_SendsOnlyMatchingEvents()
     {
