@@ -30,6 +30,13 @@ public sealed partial class EventBridgeServer
     private const int MaxSenderWaitMilliseconds = 10;
 
     /// <summary>
+    /// How long a receiver's socket may go without a completed write, in milliseconds, before senders stop waiting
+    /// for it. It then reads less than one 64 KiB write batch a second, and waiting would slow every sender until its
+    /// write deadline passes.
+    /// </summary>
+    private const int StalledReceiverMilliseconds = 1000;
+
+    /// <summary>
     /// A receiver whose queue passed half its limit while the current thread relayed a frame. The thread's read loop
     /// waits for it before reading the sender's next frame.
     /// </summary>
@@ -95,7 +102,8 @@ public sealed partial class EventBridgeServer
             // The write loop sets WriteTimedOut before it cancels the read loop, so the flag is final here. Counting
             // and logging it before the session leaves the table means that a caller who reads the lower client
             // count also finds the counter and the log line.
-            if (connection.WriteTimedOut)
+            // A client already closed for its queue size often times out its last write too; it is counted once.
+            if (connection.WriteTimedOut && Interlocked.Exchange(ref session.SlowConsumer, 1) == 0)
             {
                 Interlocked.Increment(ref _slowConsumerDisconnects);
                 Log.WriteTimedOut(_logger, session.Id, session.Origin.Name, _options.WriteTimeout.TotalSeconds);
@@ -164,7 +172,8 @@ public sealed partial class EventBridgeServer
         var deadline = Environment.TickCount64 + MaxSenderWaitMilliseconds;
         while (receiver.Connection.PendingBytes > _congestedBytes
             && !receiver.Connection.Closing.IsCancellationRequested
-            && Environment.TickCount64 < deadline)
+            && Environment.TickCount64 < deadline
+            && IsDraining(receiver))
         {
             await Task.Delay(1).ConfigureAwait(false);
         }
@@ -357,6 +366,17 @@ public sealed partial class EventBridgeServer
                 (session, missed),
                 static (state, signal, @namespace) => MayReceive(state.session, signal, @namespace, joining: true),
                 static (state, frame) => state.missed.Add(frame));
+
+            // The replay may fill at most half of the client's queue, like a burst that makes senders wait, so that
+            // it never makes the client a slow consumer by itself. The oldest events beyond that are skipped as a gap.
+            var skipped = OldestBeyondHalfQueue(missed);
+            if (skipped > 0)
+            {
+                missed.RemoveRange(0, skipped);
+                replayed -= skipped;
+                gap = true;
+            }
+
             if (welcome)
             {
                 SendWelcome(session, new FrameResume { Run = _replay.Run, Position = position, Replayed = replayed, Gap = gap });
@@ -378,6 +398,27 @@ public sealed partial class EventBridgeServer
                 LogResumed(session, replayed, gap, late);
             }
         }
+    }
+
+    /// <summary>Returns how many of the oldest frames to skip so that the rest fit in half of a client's queue limit.</summary>
+    private int OldestBeyondHalfQueue(List<byte[]> frames)
+    {
+        if (_congestedBytes <= 0)
+        {
+            return 0;
+        }
+
+        long bytes = 0;
+        for (var i = frames.Count - 1; i >= 0; i--)
+        {
+            bytes += frames[i].Length;
+            if (bytes > _congestedBytes)
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
     }
 
     private void LogResumed(ClientSession session, int replayed, bool gap, bool late)
@@ -662,11 +703,15 @@ public sealed partial class EventBridgeServer
         OnSendResult(session, session.Connection.Send(frame), frame.Length);
 
     /// <summary>Disconnects a client as a slow consumer the first time its send queue is found full.</summary>
+    /// <summary>Whether the receiver's socket completed a write recently, so that waiting for it helps.</summary>
+    private static bool IsDraining(ClientSession receiver) =>
+        Environment.TickCount64 - receiver.Connection.LastWriteCompleted <= StalledReceiverMilliseconds;
+
     private void OnSendResult(ClientSession session, SendResult result, int frameBytes)
     {
         if (result == SendResult.Queued)
         {
-            if (_congestedBytes > 0 && session.Connection.PendingBytes > _congestedBytes)
+            if (_congestedBytes > 0 && session.Connection.PendingBytes > _congestedBytes && IsDraining(session))
             {
                 t_congested = session;
             }

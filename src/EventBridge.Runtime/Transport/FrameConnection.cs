@@ -53,6 +53,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly Channel<OutboundFrame> _outbound;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameBytes;
+    private long _lastWriteCompleted = Environment.TickCount64;
     private readonly long _maxPendingBytes;
     private readonly TimeSpan _writeTimeout;
     private readonly CancellationTokenSource _closing = new();
@@ -91,6 +92,12 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>The bytes queued by <see cref="Send(byte[])"/> and not yet written to the socket.</summary>
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
+    /// <summary>
+    /// When the last socket write completed, or the connection was made, in <see cref="Environment.TickCount64"/>
+    /// milliseconds. A peer that reads nothing lets no write complete once the socket buffers are full.
+    /// </summary>
+    public long LastWriteCompleted => Volatile.Read(ref _lastWriteCompleted);
 
     /// <summary>The TLS protocol of the connection, once its TLS handshake completed; null on a plain connection.</summary>
     public System.Security.Authentication.SslProtocols? TlsProtocol => (_stream as SslStream)?.SslProtocol;
@@ -512,6 +519,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
 
         await _stream.WriteAsync(bytes, deadline.Token).ConfigureAwait(false);
+        Volatile.Write(ref _lastWriteCompleted, Environment.TickCount64);
         if (_writeTimeout > TimeSpan.Zero && !deadline.TryReset())
         {
             // The deadline fired as the write finished: treat the write as late, the peer is at the limit anyway.

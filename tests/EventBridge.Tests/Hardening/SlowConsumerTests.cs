@@ -107,7 +107,7 @@ public sealed class SlowConsumerTests
         // The outbox holds every event, so that none is dropped while the server holds the publisher back.
         await using var publisher = await TestBridge.ConnectAsync(
             server, "publisher", options => options with { OutboxCapacity = Events });
-        using var slow = await ConnectStalledReaderAsync(server.Port);
+        using var slow = await ConnectStalledReaderAsync(server.Port, receiveBufferBytes: 64 * 1024);
         await TestBridge.WaitForClientsAsync(server, 2);
 
         // About 10 MiB for a reader that takes 16 KiB every 2 ms or more, at most 8 MB/s: far slower than the
@@ -129,6 +129,44 @@ public sealed class SlowConsumerTests
         Assert.Equal(Events, received);
         Assert.Equal(0, server.SlowConsumerDisconnects);
         Assert.True(server.SenderWaits > 0, "The publisher never waited for the slow reader.");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task StalledReader_CountedOncePublisherDropsNothing()
+    {
+        const int Events = 20_000;
+        var logs = new LogCollector();
+        var options = new EventBridgeServerOptions
+        {
+            LoggerFactory = logs,
+            MaxPendingBytesPerClient = 1024 * 1024,
+            WriteTimeout = TimeSpan.FromSeconds(2),
+            PingInterval = TimeSpan.Zero,
+        };
+        await using var server = await TestBridge.StartServerAsync(options);
+        await using var publisher = await TestBridge.ConnectAsync(server, "publisher");
+        using var stalled = await ConnectStalledReaderAsync(server.Port);
+        await TestBridge.WaitForClientsAsync(server, 2);
+
+        // About 11 MB for a reader that reads nothing: its queue passes the limit, and its last write times out too.
+        var text = new string('s', 500);
+        for (var i = 0; i < Events; i++)
+        {
+            publisher.Bus.Emit("chunk", new ChatLine("publisher", text));
+            while (publisher.OutboxCount > 5_000)
+            {
+                await Task.Delay(1);
+            }
+        }
+
+        await TestBridge.WaitUntilAsync(() => publisher.OutboxCount == 0, "the server acknowledges every event");
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 1, "the stalled client is disconnected");
+        await Task.Delay(options.WriteTimeout + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, publisher.DroppedEventCount);
+        Assert.Equal(1, server.SlowConsumerDisconnects);
+        Assert.Single(logs.Texts("ClientDisconnected"), line => line.Contains("slow consumer", StringComparison.Ordinal));
     }
 
     /// <summary>Reads 16 KiB at a time, with a pause after each read, until <paramref name="events"/> frames arrived.</summary>
@@ -166,10 +204,13 @@ public sealed class SlowConsumerTests
         }
     }
 
-    /// <summary>Connects, says hello, reads the welcome, then never reads again, with a tiny receive buffer.</summary>
-    private static async Task<Socket> ConnectStalledReaderAsync(int port)
+    /// <summary>Connects, says hello, reads the welcome, then never reads again, with a tiny receive buffer by default.</summary>
+    private static async Task<Socket> ConnectStalledReaderAsync(int port, int receiveBufferBytes = 4096)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
+        {
+            ReceiveBufferSize = receiveBufferBytes,
+        };
         await socket.ConnectAsync("127.0.0.1", port);
         await socket.SendAsync("""{"type":"hello","name":"stalled"}"""u8.ToArray().Append((byte)'\n').ToArray());
         var buffer = new byte[1024];
