@@ -100,8 +100,8 @@ internal static class ReportWriter
             "Open-loop publishers at half of the slowest system's median saturation rate in the same shape (the rate column, events per second over all publishers). "
             + "Latency is from the send stamp to the subscriber; 'scheduled' is from the scheduled send time, which adds any time the publisher fell behind (coordinated omission).");
         WriteLatency(md, summaries, ScenarioKind.Connections, "Connected clients",
-            "A 1 → 1 flow at a fixed rate while the other connections are open. Idle NATS and Redis connections subscribe to another subject; "
-            + "EventBridge has no per-subject interest, so its idle connections receive every event too.");
+            "A 1 → 1 flow at a fixed rate while the other connections are open. The idle connections of all three systems subscribe "
+            + "to another subject (EventBridge's with receive patterns), so they receive none of the flow's events.");
         var failures = results.Where(r => !r.Correct).ToList();
         md.AppendLine("## Correctness");
         md.AppendLine();
