@@ -150,6 +150,17 @@ public sealed partial class EventBridgeServer
             EventName = "LateResume")]
         public static partial void LateResume(ILogger logger, long sessionId, string clientName, double helloWaitMilliseconds);
 
-        // Next free id in this range: 2032.
+        [LoggerMessage(2032, LogLevel.Information, "Loaded {Count} events for replay from {Path}, continuing run {Run}",
+            EventName = "ReplayLoaded")]
+        public static partial void ReplayLoaded(ILogger logger, int count, string path, string run);
+
+        [LoggerMessage(2033, LogLevel.Information, "Saved {Count} events for replay to {Path}", EventName = "ReplaySaved")]
+        public static partial void ReplaySaved(ILogger logger, int count, string path);
+
+        [LoggerMessage(2034, LogLevel.Warning, "Replay file {Path} failed; the server starts a new run or keeps nothing across the restart",
+            EventName = "ReplayFileFailed")]
+        public static partial void ReplayFileFailed(ILogger logger, Exception exception, string path);
+
+        // Next free id in this range: 2035.
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     private readonly EventIdWindow _seenIds;
 
     /// <summary>Recently relayed events for clients that reconnect; null when replay is off.</summary>
-    private readonly ReplayBuffer? _replay;
+    private ReplayBuffer? _replay;
 
     /// <summary>
     /// Held, when replay is on, while an event is added to <see cref="_replay"/> and queued for the clients, and while
@@ -204,6 +204,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         }
 
         _listener = listener;
+        LoadReplayFile();
         _relayWatcher = OnBusEvent;
         _watcher = Bus.Watch(_relayWatcher);
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
@@ -262,6 +263,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None)
             .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _watcher?.Dispose();
+        SaveReplayFile();
         Log.Stopped(_logger, _sessions.Count);
 
         // Otherwise only code with a reference to the server sees the counters, so the command's log shows them here.
@@ -273,6 +275,52 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>Continues the run saved in <see cref="EventBridgeServerOptions.ReplayFile"/>, if there is one.</summary>
+    private void LoadReplayFile()
+    {
+        if (_replay is null || _options.ReplayFile is not { } path || !File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            var loaded = new ReplayBuffer(_options.ReplayBufferBytes, _options.ReplayBufferEvents, _options.ReplayWindow);
+            var count = loaded.Load(path);
+
+            // Deleted at once, so that after a crash the next start cannot continue this run from an old snapshot.
+            File.Delete(path);
+            _replay = loaded;
+            Log.ReplayLoaded(_logger, count, path, loaded.Run);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Log.ReplayFileFailed(_logger, exception, path);
+        }
+    }
+
+    /// <summary>Writes the kept events to <see cref="EventBridgeServerOptions.ReplayFile"/> once nothing is relayed any more.</summary>
+    private void SaveReplayFile()
+    {
+        if (_replay is null || _options.ReplayFile is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            lock (_relayGate)
+            {
+                _replay.Save(path);
+                Log.ReplaySaved(_logger, _replay.Count, path);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.ReplayFileFailed(_logger, exception, path);
+        }
     }
 
     private static IPAddress ResolveHost(string host)

@@ -53,6 +53,16 @@ public sealed record EventBridgeServerOptions
     public int ReplayBufferBytes { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>
+    /// A file that keeps the replay buffer across a graceful restart. Default: none. When set,
+    /// <see cref="EventBridgeServer.StopAsync"/> writes the kept events to it, and the next server started with the
+    /// same file loads them, deletes the file and continues the same run. Clients that were away when the server
+    /// stopped then still get what the stopped process relayed after they left. A server that is killed writes
+    /// nothing, and the file it loaded is gone, so a later start begins a new run. A file that cannot be read is
+    /// logged and ignored.
+    /// </summary>
+    public string? ReplayFile { get; init; }
+
+    /// <summary>
     /// The largest number of recently relayed events kept for clients that reconnect. Default: 65,536: at the typical
     /// frame of about 128 bytes, this and <see cref="ReplayBufferBytes"/> are reached together. 0 turns replay off.
     /// </summary>

@@ -21,6 +21,7 @@ internal sealed class ServeLimitOptions
     private readonly Option<int> _replayBytes;
     private readonly Option<int> _replayEvents;
     private readonly Option<double> _replayWindow;
+    private readonly Option<string?> _replayFile;
     private readonly Option<bool> _requireToken;
     private readonly Option<string?> _tokenFile;
 
@@ -104,6 +105,11 @@ internal sealed class ServeLimitOptions
             CustomParser = Validation.PositiveSeconds,
             HelpName = "seconds",
         };
+        _replayFile = new Option<string?>("--replay-file")
+        {
+            Description = "A file that keeps the replay buffer across a graceful restart: written at stop, loaded and deleted at start.",
+            HelpName = "path",
+        };
         _requireToken = new Option<bool>("--require-token")
         {
             Description = $"Require every client to present the shared token read from the {TokenVariable} environment variable (kept out of the process list).",
@@ -135,6 +141,7 @@ internal sealed class ServeLimitOptions
         command.Options.Add(_replayBytes);
         command.Options.Add(_replayEvents);
         command.Options.Add(_replayWindow);
+        command.Options.Add(_replayFile);
         command.Options.Add(_requireToken);
         command.Options.Add(_tokenFile);
         command.Validators.Add(result =>
@@ -177,6 +184,7 @@ internal sealed class ServeLimitOptions
             ReplayBufferBytes = parse.GetValue(_replayBytes),
             ReplayBufferEvents = parse.GetValue(_replayEvents),
             ReplayWindow = TimeSpan.FromSeconds(parse.GetValue(_replayWindow)),
+            ReplayFile = parse.GetValue(_replayFile),
             AuthToken = parse.GetValue(_requireToken) ? Environment.GetEnvironmentVariable(TokenVariable) : null,
             Tokens = tokens,
         };

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace EventBridge.Transport;
 
@@ -48,7 +49,10 @@ internal sealed class ReplayBuffer
     /// A random name for this buffer, and so for the server process that owns it. A client that presents another run
     /// was connected to an earlier server, so every event in this buffer is news to it.
     /// </summary>
-    public string Run { get; }
+    public string Run { get; private set; }
+
+    /// <summary>The number of events kept.</summary>
+    public int Count => _count;
 
     /// <summary>The position of the newest event: the number of events appended so far.</summary>
     public long Position { get; private set; }
@@ -63,10 +67,14 @@ internal sealed class ReplayBuffer
     /// <param name="source">The name in the frame's <c>source</c> member.</param>
     /// <param name="id">The event's id.</param>
     /// <param name="sender">The resuming identity of the client that sent the event, which never gets it back.</param>
-    public long Append(ReadOnlySpan<byte> frame, string signal, string? @namespace, string source, EventId id, string? sender)
+    public long Append(ReadOnlySpan<byte> frame, string signal, string? @namespace, string source, EventId id, string? sender) =>
+        Append(frame, signal, @namespace, source, id, sender, Environment.TickCount64, kept: true);
+
+    private long Append(
+        ReadOnlySpan<byte> frame, string signal, string? @namespace, string source, EventId id, string? sender, long time, bool kept)
     {
-        var now = Environment.TickCount64;
-        var kept = frame.Length <= _byteCapacity / LargestFrameShare;
+        var now = time;
+        kept = kept && frame.Length <= _byteCapacity / LargestFrameShare;
         if (_count == _entries.Length)
         {
             EvictOldest();
@@ -149,6 +157,129 @@ internal sealed class ReplayBuffer
         }
 
         return (replayed, gap);
+    }
+
+    /// <summary>
+    /// Writes the run, the position and every kept event to <paramref name="path"/>, through a temporary file that
+    /// replaces it whole, so that a server started later on the same file continues this run.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        var now = Environment.TickCount64;
+        var wallNow = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var writer = new Utf8JsonWriter(file))
+        {
+            WriteLine(file, writer, w =>
+            {
+                w.WriteString("run"u8, Run);
+                w.WriteNumber("position"u8, Position);
+                w.WriteNumber("count"u8, _count);
+            });
+            for (var k = 0; k < _count; k++)
+            {
+                var entry = _entries[(_oldest + k) % _entries.Length];
+                WriteLine(file, writer, w =>
+                {
+                    w.WriteString("signal"u8, entry.Signal);
+                    w.WriteString("namespace"u8, entry.Namespace);
+                    w.WriteString("source"u8, entry.Source);
+                    w.WriteString("id"u8, entry.Id.ToString());
+                    w.WriteString("sender"u8, entry.Sender);
+                    w.WriteNumber("time"u8, wallNow - (now - entry.Time));
+                    w.WriteBoolean("kept"u8, entry.Offset >= 0);
+                });
+
+                // The frame follows on its own line; a kept frame already ends with its line feed.
+                if (entry.Offset >= 0)
+                {
+                    file.Write(_bytes.AsSpan(entry.Offset, entry.Length));
+                }
+                else
+                {
+                    file.WriteByte((byte)'\n');
+                }
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Replaces this buffer's run, position and events with those <see cref="Save"/> wrote to <paramref name="path"/>,
+    /// keeping only events still within the age limit; returns how many were loaded.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="FormatException">The file is not one that <see cref="Save"/> wrote.</exception>
+    public int Load(string path)
+    {
+        var lines = File.ReadAllBytes(path).AsMemory();
+        try
+        {
+            var header = JsonDocument.Parse(NextLine(ref lines)).RootElement;
+            var run = header.GetProperty("run").GetString() ?? throw new FormatException("The replay file has no run.");
+            var position = header.GetProperty("position").GetInt64();
+            var count = header.GetProperty("count").GetInt32();
+            var now = Environment.TickCount64;
+            var wallNow = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            _count = 0;
+            _oldest = 0;
+            _write = 0;
+            Position = position - count;
+            for (var i = 0; i < count; i++)
+            {
+                var meta = JsonDocument.Parse(NextLine(ref lines)).RootElement;
+                var frame = NextLine(ref lines, keepLineFeed: true);
+                var time = now - (wallNow - meta.GetProperty("time").GetInt64());
+                Append(
+                    frame.Span,
+                    meta.GetProperty("signal").GetString()!,
+                    meta.GetProperty("namespace").GetString(),
+                    meta.GetProperty("source").GetString()!,
+                    meta.GetProperty("id").GetString() is { Length: > 0 } id ? EventId.Parse(id) : default,
+                    meta.GetProperty("sender").GetString(),
+                    time,
+                    meta.GetProperty("kept").GetBoolean());
+            }
+
+            // Events past the age limit are dropped at the next append; dropping them here keeps the count honest.
+            while (_count > 0 && now - _entries[_oldest].Time > _maxAgeMilliseconds)
+            {
+                EvictOldest();
+            }
+
+            Run = run;
+            return _count;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"The replay file '{path}' is not one that an EventBridge server wrote: {exception.Message}", exception);
+        }
+    }
+
+    private static void WriteLine(FileStream file, Utf8JsonWriter writer, Action<Utf8JsonWriter> members)
+    {
+        writer.Reset(file);
+        writer.WriteStartObject();
+        members(writer);
+        writer.WriteEndObject();
+        writer.Flush();
+        file.WriteByte((byte)'\n');
+    }
+
+    private static ReadOnlyMemory<byte> NextLine(ref Memory<byte> rest, bool keepLineFeed = false)
+    {
+        var end = rest.Span.IndexOf((byte)'\n');
+        if (end < 0)
+        {
+            throw new FormatException("The replay file ends in the middle of an event.");
+        }
+
+        var line = rest[..(keepLineFeed ? end + 1 : end)];
+        rest = rest[(end + 1)..];
+        return line;
     }
 
     /// <summary>Returns the offset of <paramref name="length"/> free bytes, evicting the events that held them.</summary>

@@ -138,6 +138,54 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
+    public void SaveThenLoad_ContinuesTheRunWithTheSameEvents()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var saved = new ReplayBuffer(4096, 3, LongWindow);
+            var ids = new List<EventId>();
+            for (var i = 1; i <= 5; i++)
+            {
+                var id = EventId.NewId();
+                ids.Add(id);
+                saved.Append(Encoding.ASCII.GetBytes($"{{\"n\":{i}}}\n"), "signal", i == 4 ? "ns" : null, "source", id, sender: i == 5 ? "me" : null);
+            }
+
+            saved.Save(path);
+            var loaded = new ReplayBuffer(4096, 3, LongWindow);
+
+            Assert.Equal(3, loaded.Load(path));
+            Assert.Equal(saved.Run, loaded.Run);
+            Assert.Equal(5, loaded.Position);
+            Assert.Equal(4, loaded.Find("source", ids[3]));
+            Assert.Equal(["{\"n\":3}\n", "{\"n\":4}\n"], Replay(loaded, position: 0, client: "me").Frames);
+            Assert.True(Replay(loaded, position: 0).Gap);
+            Assert.Equal(6, Append(loaded, 6));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_NotAReplayFile_ThrowsFormatException()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            File.WriteAllText(path, "{\"run\":\"r\",\"position\":3,\"count\":2}\n{\"signal\":");
+
+            Assert.Throws<FormatException>(() => new ReplayBuffer(4096, 3, LongWindow).Load(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Run_DiffersBetweenBuffers()
     {
         var runs = Enumerable.Range(0, 10).Select(_ => new ReplayBuffer(16, 1, LongWindow).Run).ToHashSet();

@@ -166,6 +166,70 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task ReplayFile_ClientAwayAcrossARestart_GetsWhatTheStoppedServerRelayed()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
+        var port = TestBridge.FreePort();
+        var options = new EventBridgeServerOptions { ReplayFile = path };
+        try
+        {
+            string run;
+            long position;
+            await using (var first = await TestBridge.StartServerAsync(options, port))
+            {
+                await using var away = await RawClient.ConnectAsync(first.Port);
+                var welcome = await HelloAsync(away, "receiver", """{"client":"c1"}""");
+                run = welcome.GetProperty("run").GetString()!;
+                position = welcome.GetProperty("position").GetInt64();
+                await away.DisposeAsync();
+
+                // Relayed after the receiver left, then the server stops gracefully.
+                await using var sender = await RawClient.ConnectAsync(first.Port, "sender");
+                await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+                await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
+                await sender.SendAsync("""{"type":"ping"}""" + "\n");
+                await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+                await first.StopAsync();
+            }
+
+            Assert.True(File.Exists(path));
+            await using var second = await TestBridge.StartServerAsync(options, port);
+            Assert.False(File.Exists(path));
+            await using var back = await RawClient.ConnectAsync(second.Port);
+            var resumed = await HelloAsync(back, "receiver", $$"""{"client":"c1","run":"{{run}}","position":{{position}}}""");
+
+            Assert.Equal(run, resumed.GetProperty("run").GetString());
+            Assert.False(resumed.GetProperty("gap").GetBoolean());
+            Assert.Equal([1, 2], (await ReadEventsAsync(back)).Select(Number));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task ReplayFile_Unreadable_ServerStartsANewRun()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllTextAsync(path, "not a replay file\n");
+        var logs = new LogCollector();
+        try
+        {
+            await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayFile = path, LoggerFactory = logs });
+            await using var client = await RawClient.ConnectAsync(server.Port);
+            var welcome = await HelloAsync(client, "client", """{"client":"c1","run":"old","position":5}""");
+
+            Assert.Equal(0, welcome.GetProperty("replayed").GetInt64());
+            Assert.True(logs.Contains("ReplayFileFailed"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task ReplayOff_WelcomeHasNoRunAndNothingIsReplayed()
     {
         await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferBytes = 0 });
