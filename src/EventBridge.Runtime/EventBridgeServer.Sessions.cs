@@ -31,10 +31,10 @@ public sealed partial class EventBridgeServer
 
     /// <summary>
     /// How long a receiver's socket may go without a completed write, in milliseconds, before senders stop waiting
-    /// for it. It then reads less than one 64 KiB write batch a second, and waiting would slow every sender until its
-    /// write deadline passes.
+    /// for it when the write deadline is off. Otherwise half the deadline: a receiver that long without a completed
+    /// write is on its way to being disconnected, and a shorter time cut off receivers whose process was only busy.
     /// </summary>
-    private const int StalledReceiverMilliseconds = 1000;
+    private const int StalledReceiverMilliseconds = 5000;
 
     /// <summary>
     /// A receiver whose queue passed half its limit while the current thread relayed a frame. The thread's read loop
@@ -704,8 +704,8 @@ public sealed partial class EventBridgeServer
 
     /// <summary>Disconnects a client as a slow consumer the first time its send queue is found full.</summary>
     /// <summary>Whether the receiver's socket completed a write recently, so that waiting for it helps.</summary>
-    private static bool IsDraining(ClientSession receiver) =>
-        Environment.TickCount64 - receiver.Connection.LastWriteCompleted <= StalledReceiverMilliseconds;
+    private bool IsDraining(ClientSession receiver) =>
+        Environment.TickCount64 - receiver.Connection.LastWriteCompleted <= _stalledAfterMilliseconds;
 
     private void OnSendResult(ClientSession session, SendResult result, int frameBytes)
     {

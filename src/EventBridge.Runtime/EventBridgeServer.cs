@@ -53,6 +53,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
 
     /// <summary>The queued bytes over which a receiver makes its senders wait: half the limit, or 0 for no limit.</summary>
     private readonly long _congestedBytes;
+
+    /// <summary>How long a receiver may complete no write before senders stop waiting for it, in milliseconds.</summary>
+    private readonly long _stalledAfterMilliseconds;
     private readonly TokenAuthenticator? _authenticator;
     private readonly SslServerAuthenticationOptions? _tlsOptions;
     private IDisposable? _watcher;
@@ -128,6 +131,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _serverOrigin = new EventOrigin(_options.Name, null);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
         _congestedBytes = _options.MaxPendingBytesPerClient / 2;
+        _stalledAfterMilliseconds = _options.WriteTimeout > TimeSpan.Zero
+            ? (long)(_options.WriteTimeout.TotalMilliseconds / 2)
+            : StalledReceiverMilliseconds;
         _replay = _options.ReplayBufferBytes > 0 && _options.ReplayBufferEvents > 0
             ? new ReplayBuffer(_options.ReplayBufferBytes, _options.ReplayBufferEvents, _options.ReplayWindow)
             : null;
