@@ -28,7 +28,7 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
     /// <param name="port">The server's port.</param>
     /// <param name="name">The client's name.</param>
     /// <param name="publishOnly">
-    /// Whether the client only publishes, so that it asks the server for no events, as a NATS or Redis publisher
+    /// Whether the client only publishes, so that it requests no events from the server, as a NATS or Redis publisher
     /// that subscribes to nothing receives none.
     /// </param>
     public static EventBridgeClientOptions ClientOptions(int port, string name, bool publishOnly = false) => new()

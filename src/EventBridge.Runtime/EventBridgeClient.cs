@@ -59,8 +59,8 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private long _replayGaps;
 
     /// <summary>
-    /// Where the client left off on the server it was last connected to, for the hello of its next connection; null
-    /// when it does not ask for replay. Changed only by the connection's read loop, and read before the next one starts.
+    /// The point where the client left off on the server it was last connected to, sent in its next hello. Null when
+    /// replay is off. Only the connection's read loop changes it, and it is read before the next read loop starts.
     /// </summary>
     private readonly FrameResume? _resume;
 

@@ -615,11 +615,25 @@ public sealed partial class EventBridgeServer
 
         lock (_relayGate)
         {
-            var sender = Array.Find(Volatile.Read(ref _sessionList), session => ReferenceEquals(session.Origin, origin));
             _replay.Append(
-                relayed, message.Signal, message.Namespace, origin?.Name ?? _serverOrigin.Name, message.Id, sender?.ResumeClient);
+                relayed, message.Signal, message.Namespace, origin?.Name ?? _serverOrigin.Name, message.Id, ResumeClientOf(origin));
             SendToOthers(origin, message, relayed);
         }
+    }
+
+    /// <summary>Returns the resume identity of the connected client whose origin is <paramref name="origin"/>, if any.</summary>
+    private string? ResumeClientOf(EventOrigin? origin)
+    {
+        // A loop, not a lambda, because this runs for every event that server middleware or a watcher sees.
+        foreach (var session in Volatile.Read(ref _sessionList))
+        {
+            if (ReferenceEquals(session.Origin, origin))
+            {
+                return session.ResumeClient;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Queues a frame for every client that may receive it, but the one whose origin is <paramref name="sender"/>.</summary>

@@ -11,7 +11,7 @@ namespace EventBridge.Transport;
 internal readonly struct Frame
 {
     /// <summary>
-    /// The most patterns a hello may give in <c>receive</c>. The server matches each relayed event against a client's
+    /// The maximum number of patterns in a hello's <c>receive</c> member. The server matches each relayed event against a client's
     /// patterns, so their number bounds that work.
     /// </summary>
     public const int MaxReceivePatterns = 256;

@@ -1,15 +1,15 @@
 namespace EventBridge.Transport;
 
 /// <summary>
-/// Where a reconnecting client left off: the <c>resume</c> member of its hello frame, or the answer in the server's
-/// welcome frame.
+/// Where a reconnecting client left off: the <c>resume</c> member of its hello frame, or the replay members of the
+/// server's welcome frame.
 /// </summary>
 internal sealed class FrameResume
 {
     /// <summary>The client's own identity, the same on every connection it makes; the server never replays its events to it.</summary>
     public string? Client { get; set; }
 
-    /// <summary>The server run: the one the client last saw (hello), or the one that answers (welcome).</summary>
+    /// <summary>The server run: the one the client last saw (hello), or the one that sends the welcome.</summary>
     public string? Run { get; set; }
 
     /// <summary>The server position the client had reached (hello), or the one it starts from (welcome).</summary>

@@ -170,8 +170,8 @@ internal static class FrameWriter
     }
 
     /// <summary>
-    /// Writes the <c>welcome</c> frame that answers a hello; <paramref name="replay"/> gives the server's run and the
-    /// position the client starts from, when the server keeps events for replay.
+    /// Writes the <c>welcome</c> frame sent in reply to a hello. <paramref name="replay"/> gives the server's run and
+    /// the position the client starts from, when the server keeps events for replay.
     /// </summary>
     public static void WriteWelcome(
         IBufferWriter<byte> output, EventOrigin client, string serverName, int maxFrameBytes, FrameResume? replay = null)

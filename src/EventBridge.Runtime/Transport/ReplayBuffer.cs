@@ -287,8 +287,8 @@ internal sealed class ReplayBuffer
     {
         if (_write + length > _byteCapacity)
         {
-            // The frame does not fit before the end, so it goes to the start. The kept events that lie after the
-            // write offset are the oldest ones; their bytes would be cut off from the rest, so they go first.
+            // The frame does not fit before the end, so it goes to the start. The events stored after the write
+            // offset are the oldest ones, and they go first because their bytes would be cut off from the rest.
             while (_count > 0 && (_entries[_oldest].Offset < 0 || _entries[_oldest].Offset >= _write))
             {
                 EvictOldest();

@@ -100,6 +100,21 @@ internal sealed class RawClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends each of <paramref name="frames"/> as a line, then a ping, and waits for the pong, so that the server has
+    /// handled every frame before the method returns.
+    /// </summary>
+    public async Task SendAndWaitAsync(params string[] frames)
+    {
+        foreach (var frame in frames)
+        {
+            await SendAsync(frame + "\n");
+        }
+
+        await SendAsync("""{"type":"ping"}""" + "\n");
+        await ReadFrameAsync(frame => Type(frame) == "pong");
+    }
+
     /// <summary>Waits until the server closes the connection.</summary>
     public async Task WaitForCloseAsync()
     {

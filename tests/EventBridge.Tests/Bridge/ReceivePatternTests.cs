@@ -149,10 +149,9 @@ public sealed class ReceivePatternTests
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
-        await sender.SendAsync("""{"signal":"wanted","kwargs":{"n":1}}""" + "\n");
-        await sender.SendAsync("""{"signal":"unwanted","kwargs":{"n":2}}""" + "\n");
-        await sender.SendAsync("""{"type":"ping"}""" + "\n");
-        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await sender.SendAndWaitAsync(
+            """{"signal":"wanted","kwargs":{"n":1}}""",
+            """{"signal":"unwanted","kwargs":{"n":2}}""");
 
         await using var returning = await RawClient.ConnectAsync(server.Port);
         await returning.SendAsync(
@@ -164,7 +163,7 @@ public sealed class ReceivePatternTests
     }
 
     [Fact]
-    public async Task DotNetPublisherWithEmptyList_ReceivesNothingOthersReceiveAll()
+    public async Task EmptyList_DotNetPublisher_ReceivesNothing()
     {
         await using var server = await TestBridge.StartServerAsync();
         var publisherBus = new EventBus();

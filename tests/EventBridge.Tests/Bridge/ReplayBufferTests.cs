@@ -8,7 +8,7 @@ public sealed class ReplayBufferTests
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
 
     [Fact]
-    public void Replay_AfterPosition_SendsLaterFramesInOrder()
+    public void Replay_AfterPosition_SendsLaterInOrder()
     {
         var buffer = new ReplayBuffer(4096, 100, LongWindow);
         for (var i = 1; i <= 5; i++)
@@ -37,7 +37,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void Replay_SkipsTheClientsOwnEventsAndUnwantedSignals()
+    public void Replay_SkipsOwnAndFiltered()
     {
         var buffer = new ReplayBuffer(4096, 100, LongWindow);
         Append(buffer, 1, sender: "me");
@@ -52,7 +52,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void Append_OverTheEventLimit_EvictsTheOldestAndReportsTheGap()
+    public void Append_OverEventLimit_EvictsOldest()
     {
         var buffer = new ReplayBuffer(4096, 3, LongWindow);
         for (var i = 1; i <= 5; i++)
@@ -66,7 +66,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void Append_OverTheByteLimit_WrapsAndKeepsEveryFrameWhole()
+    public void Append_OverByteLimit_KeepsFramesWhole()
     {
         // Frames of 3 to 100 bytes in a 1,000-byte buffer wrap it many times.
         var buffer = new ReplayBuffer(1000, 10_000, LongWindow);
@@ -92,7 +92,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void Append_FrameOverAnEighthOfTheBuffer_IsNotKeptAndReplayReportsTheGap()
+    public void Append_LargeFrame_NotKeptReportsGap()
     {
         var buffer = new ReplayBuffer(800, 100, LongWindow);
         Append(buffer, 1);
@@ -107,7 +107,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public async Task Replay_EventOlderThanTheWindow_IsNotSentAndReportsTheGap()
+    public async Task Replay_ExpiredEvent_ReportsGap()
     {
         var buffer = new ReplayBuffer(4096, 100, TimeSpan.FromMilliseconds(50));
         Append(buffer, 1);
@@ -121,7 +121,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void Find_ReturnsThePositionOfAKeptEventOnlyForItsSource()
+    public void Find_KeptEvent_MatchesSource()
     {
         var buffer = new ReplayBuffer(4096, 2, LongWindow);
         var first = EventId.NewId();
@@ -138,7 +138,7 @@ public sealed class ReplayBufferTests
     }
 
     [Fact]
-    public void SaveThenLoad_ContinuesTheRunWithTheSameEvents()
+    public void SaveThenLoad_ContinuesRun()
     {
         var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
         try

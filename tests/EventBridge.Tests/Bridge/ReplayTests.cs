@@ -11,7 +11,7 @@ public sealed class ReplayTests
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
 
     [Fact]
-    public async Task Resume_OnTheSameServer_ReplaysOnlyOthersEventsAfterThePosition()
+    public async Task Resume_SameServer_ReplaysOthersEvents()
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var other = await RawClient.ConnectAsync(server.Port, "other");
@@ -40,7 +40,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task Resume_AfterTheLastEventReceived_ReplaysWhatCameAfterIt()
+    public async Task Resume_AfterLastEvent_ReplaysLaterOnes()
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
@@ -61,14 +61,13 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task Resume_FromAnEarlierServer_ReplaysEverythingThisServerRelayed()
+    public async Task Resume_EarlierServer_ReplaysAllKept()
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
-        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
-        await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
-        await sender.SendAsync("""{"type":"ping"}""" + "\n");
-        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await sender.SendAndWaitAsync(
+            """{"signal":"n","kwargs":{"n":1}}""",
+            """{"signal":"n","kwargs":{"n":2}}""");
 
         await using var returning = await RawClient.ConnectAsync(server.Port);
         var welcome = await HelloAsync(returning, "receiver", """{"client":"c1","run":"an-earlier-server","position":12345}""");
@@ -85,7 +84,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task Resume_PastTheKeptEvents_SaysThereIsAGap()
+    public async Task Resume_PastKeptEvents_ReportsGap()
     {
         await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferEvents = 2 });
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
@@ -108,7 +107,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task Resume_RespectsTheTokensReceivePermissions()
+    public async Task Resume_TokenPermissions_Respected()
     {
         var tokens = new[]
         {
@@ -119,10 +118,9 @@ public sealed class ReplayTests
         await using var sender = await RawClient.ConnectAsync(server.Port);
         await sender.SendAsync("""{"type":"hello","name":"sender","token":"sender-token"}""" + "\n");
         await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
-        await sender.SendAsync("""{"signal":"secret","kwargs":{"n":1}}""" + "\n");
-        await sender.SendAsync("""{"signal":"open","kwargs":{"n":2}}""" + "\n");
-        await sender.SendAsync("""{"type":"ping"}""" + "\n");
-        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await sender.SendAndWaitAsync(
+            """{"signal":"secret","kwargs":{"n":1}}""",
+            """{"signal":"open","kwargs":{"n":2}}""");
 
         await using var returning = await RawClient.ConnectAsync(server.Port);
         await returning.SendAsync(
@@ -134,13 +132,11 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task LateHello_StillGetsMissedEventsButNotItsOwn()
+    public async Task LateHello_GetsMissedNotOwn()
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
-        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
-        await sender.SendAsync("""{"type":"ping"}""" + "\n");
-        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await sender.SendAndWaitAsync("""{"signal":"n","kwargs":{"n":1}}""");
 
         // The hello comes after the server's wait for it, when the client is receiving new events already.
         await using var late = await RawClient.ConnectAsync(server.Port);
@@ -166,7 +162,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task ReplayFile_ClientAwayAcrossARestart_GetsWhatTheStoppedServerRelayed()
+    public async Task ReplayFile_AwayAcrossRestart_GetsEvents()
     {
         var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
         var port = TestBridge.FreePort();
@@ -185,10 +181,9 @@ public sealed class ReplayTests
 
                 // Relayed after the receiver left, then the server stops gracefully.
                 await using var sender = await RawClient.ConnectAsync(first.Port, "sender");
-                await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
-                await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
-                await sender.SendAsync("""{"type":"ping"}""" + "\n");
-                await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+                await sender.SendAndWaitAsync(
+                    """{"signal":"n","kwargs":{"n":1}}""",
+                    """{"signal":"n","kwargs":{"n":2}}""");
                 await first.StopAsync();
             }
 
@@ -209,7 +204,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task ReplayFile_Unreadable_ServerStartsANewRun()
+    public async Task ReplayFile_Unreadable_StartsNewRun()
     {
         var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
         await File.WriteAllTextAsync(path, "not a replay file\n");
@@ -230,13 +225,11 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task ReplayOff_WelcomeHasNoRunAndNothingIsReplayed()
+    public async Task ReplayOff_NoRunNoReplay()
     {
         await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { ReplayBufferBytes = 0 });
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
-        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
-        await sender.SendAsync("""{"type":"ping"}""" + "\n");
-        await sender.ReadFrameAsync(frame => RawClient.Type(frame) == "pong");
+        await sender.SendAndWaitAsync("""{"signal":"n","kwargs":{"n":1}}""");
 
         await using var returning = await RawClient.ConnectAsync(server.Port);
         var welcome = await HelloAsync(returning, "receiver", """{"client":"c1","run":"earlier"}""");
@@ -246,7 +239,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task ClientWithoutHello_GetsEventsRelayedSinceItConnected()
+    public async Task NoHello_GetsEventsSinceConnect()
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
@@ -261,7 +254,7 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task DotNetClient_CutOffAndBack_GetsEveryEventOnceInOrder()
+    public async Task DotNetClient_CutOff_GetsAllOnceInOrder()
     {
         const int Events = 600;
         var logs = new LogCollector();

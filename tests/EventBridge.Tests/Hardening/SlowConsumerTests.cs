@@ -68,8 +68,8 @@ public sealed class SlowConsumerTests
         };
         await using var server = await TestBridge.StartServerAsync(options);
 
-        // The 40 events arrive in a burst. The consumer queue takes them all, so that a consumer descheduled on a busy
-        // machine cannot make the client drop one; this test is about the server's side.
+        // The 40 events arrive in a burst. The consumer queue takes them all, because this test is about the server, and
+        // a consumer descheduled on a busy machine must not make the client drop one.
         await using var healthy = await TestBridge.ConnectAsync(
             server, "healthy", options => options with { ConsumerQueueMaxBytes = 64L * 1024 * 1024 });
         using var atHealthy = new EventRecorder(healthy.Bus, "blob");
@@ -104,14 +104,14 @@ public sealed class SlowConsumerTests
         // Without server pings, event frames are the only lines the reader gets.
         var options = new EventBridgeServerOptions { MaxPendingBytesPerClient = 1024 * 1024, PingInterval = TimeSpan.Zero };
         await using var server = await TestBridge.StartServerAsync(options);
-        // The outbox holds every event, so that none is dropped while the server holds the publisher back.
+        // The outbox has room for every event, so that none is dropped while the server makes the publisher wait.
         await using var publisher = await TestBridge.ConnectAsync(
             server, "publisher", options => options with { OutboxCapacity = Events });
         using var slow = await ConnectStalledReaderAsync(server.Port, receiveBufferBytes: 64 * 1024);
         await TestBridge.WaitForClientsAsync(server, 2);
 
-        // About 10 MiB for a reader that takes 16 KiB every 2 ms or more, at most 8 MB/s: far slower than the
-        // publisher, whose events would pass the reader's 1 MiB queue limit at once if the server did not hold it back.
+        // About 10 MiB for a reader that takes 16 KiB every 2 ms or more, so at most 8 MB/s. That is far slower than the
+        // publisher, whose events would pass the reader's 1 MiB queue limit at once if the server did not make it wait.
         var text = new string('s', 1000);
         var reading = ReadSlowlyAsync(slow, Events);
         for (var i = 0; i < Events; i++)
@@ -204,7 +204,7 @@ public sealed class SlowConsumerTests
         }
     }
 
-    /// <summary>Connects, says hello, reads the welcome, then never reads again, with a tiny receive buffer by default.</summary>
+    /// <summary>Connects, sends a hello, reads the welcome, then never reads again; the receive buffer is tiny by default.</summary>
     private static async Task<Socket> ConnectStalledReaderAsync(int port, int receiveBufferBytes = 4096)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)
