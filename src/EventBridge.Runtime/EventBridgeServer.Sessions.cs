@@ -464,7 +464,9 @@ public sealed partial class EventBridgeServer
         var problem = SignalNames.Validate(frame.Signal);
         if (problem is not null)
         {
-            Reject(session, "invalid_signal", $"Invalid signal name '{frame.Signal}': {problem}.", frame.Seq);
+            // The name is cut in the message and the log, because a rejected name may be as long as the frame.
+            var shown = frame.Signal is { Length: > 100 } name ? name[..100] + "..." : frame.Signal;
+            Reject(session, "invalid_signal", $"Invalid signal name '{shown}': {problem}.", frame.Seq);
             return;
         }
 

@@ -118,38 +118,50 @@ internal readonly struct Frame
         FrameResume? resume = null;
         string[]? receive = null;
 
+        // Each routing member may appear once: the server checks the last value and relays the bytes as they are, so a
+        // receiver whose parser takes the first value would otherwise see a member the server never checked.
+        var seen = 0;
+
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("signal"u8))
             {
+                MarkOnce(ref seen, 1, "signal");
                 signal = ReadCachedString(ref reader, "signal", nullable: false);
             }
             else if (reader.ValueTextEquals("args"u8))
             {
+                MarkOnce(ref seen, 2, "args");
                 args = ReadContainer(ref reader, JsonTokenType.StartArray, "args");
             }
             else if (reader.ValueTextEquals("kwargs"u8))
             {
+                MarkOnce(ref seen, 4, "kwargs");
                 kwargs = ReadContainer(ref reader, JsonTokenType.StartObject, "kwargs");
             }
             else if (reader.ValueTextEquals("type"u8))
             {
+                MarkOnce(ref seen, 8, "type");
                 type = ReadString(ref reader, "type", nullable: false);
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
+                MarkOnce(ref seen, 16, "namespace");
                 ns = ReadCachedString(ref reader, "namespace", nullable: true);
             }
             else if (reader.ValueTextEquals("id"u8))
             {
+                MarkOnce(ref seen, 32, "id");
                 (hasId, id) = ReadId(ref reader);
             }
             else if (reader.ValueTextEquals("name"u8))
             {
+                MarkOnce(ref seen, 64, "name");
                 name = ReadString(ref reader, "name", nullable: true);
             }
             else if (reader.ValueTextEquals("token"u8))
             {
+                MarkOnce(ref seen, 128, "token");
                 token = ReadString(ref reader, "token", nullable: true);
             }
             else if (reader.ValueTextEquals("address"u8))
@@ -166,6 +178,7 @@ internal readonly struct Frame
             }
             else if (reader.ValueTextEquals("seq"u8))
             {
+                MarkOnce(ref seen, 256, "seq");
                 seq = ReadSequence(ref reader);
             }
             else if (reader.ValueTextEquals("acks"u8))
@@ -175,15 +188,18 @@ internal readonly struct Frame
             }
             else if (reader.ValueTextEquals("source"u8))
             {
+                MarkOnce(ref seen, 512, "source");
                 hasSource = true;
                 (sourceName, sourceAddress) = ReadSource(ref reader);
             }
             else if (reader.ValueTextEquals("receive"u8))
             {
+                MarkOnce(ref seen, 1024, "receive");
                 receive = ReadPatterns(ref reader);
             }
             else if (reader.ValueTextEquals("resume"u8))
             {
+                MarkOnce(ref seen, 2048, "resume");
                 resume = ReadResume(ref reader);
             }
             else if (reader.ValueTextEquals("run"u8))
@@ -247,6 +263,16 @@ internal readonly struct Frame
             Args = args,
             Kwargs = kwargs,
         };
+    }
+
+    private static void MarkOnce(ref int seen, int bit, string member)
+    {
+        if ((seen & bit) != 0)
+        {
+            throw new ProtocolException("invalid_frame", $"The member \"{member}\" appears more than once; send it once.");
+        }
+
+        seen |= bit;
     }
 
     private static FrameKind ParseKind(string? type) => type switch

@@ -8,6 +8,39 @@ public sealed class WireTests
     /// <summary>Emoji (outside the BMP, with a skin-tone modifier and a ZWJ sequence), CJK, and combining marks.</summary>
     private const string HardText = "héllo 👋🏽 👩‍👩‍👧 漢字かな한국어 e\u0301 a\u0308\u0323 Z\u0351\u0328";
 
+    [Theory]
+    [InlineData("""{"signal":"secret","signal":"open"}""", "signal")]
+    [InlineData("""{"signal":"open","namespace":"admin","namespace":""}""", "namespace")]
+    [InlineData("""{"signal":"open","id":"a","id":"b"}""", "id")]
+    public async Task RepeatedMember_RejectedNotRelayed(string frame, string member)
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var receiver = await RawClient.ConnectAsync(server.Port, "receiver");
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+
+        await sender.SendAsync(frame + "\n");
+        var error = await sender.ReadFrameAsync(f => RawClient.Type(f) == "error");
+        await sender.SendAndWaitAsync("""{"signal":"after"}""");
+
+        Assert.Equal("invalid_frame", error.GetProperty("code").GetString());
+        Assert.Contains($"\"{member}\" appears more than once", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var first = await receiver.ReadFrameAsync(f => RawClient.Signal(f) is not null);
+        Assert.Equal("after", RawClient.Signal(first));
+    }
+
+    [Fact]
+    public async Task LongInvalidSignal_ErrorQuotesItCut()
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+
+        await sender.SendAsync($$"""{"signal":"bad {{new string('x', 100_000)}}"}""" + "\n");
+        var error = await sender.ReadFrameAsync(f => RawClient.Type(f) == "error");
+
+        Assert.Equal("invalid_signal", error.GetProperty("code").GetString());
+        Assert.True(error.GetProperty("message").GetString()!.Length < 400);
+    }
+
     [Fact]
     public async Task Frames_WrittenOneByteAtATime()
     {
