@@ -80,6 +80,9 @@ internal sealed class FrameConnection : IAsyncDisposable
         _maxFrameBytes = maxFrameBytes;
         _maxPendingBytes = maxPendingBytes;
         _writeTimeout = writeTimeout;
+
+        // A failed write cancels closing without completing the channel; this ends the write loop's wait for frames.
+        _closing.Token.UnsafeRegister(static state => ((Channel<OutboundFrame>)state!).Writer.TryComplete(), _outbound);
     }
 
     public IPEndPoint? RemoteEndPoint { get; }
@@ -429,15 +432,52 @@ internal sealed class FrameConnection : IAsyncDisposable
         // One source for every write deadline: it is armed before each socket write and reset after it, so that a
         // steady stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+
+        // Every await of the loop is in this one method, with no async helper: the state machine of a long-lived
+        // method is allocated once, while a helper that awaits a socket write still in progress allocates a new one
+        // for each batch.
         try
         {
+            // The wait takes no token: the channel keeps one waiter to reuse only for waits that cannot be cancelled,
+            // and allocates a new one for every other wait. Closing completes the channel, which ends the wait.
             var reader = _outbound.Reader;
-            while (await reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
                 try
                 {
-                    await DrainAsync(reader, batch, deadline).ConfigureAwait(false);
+                    // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps
+                    // the queue non-empty would otherwise make a reader that keeps up look like a slow consumer.
+                    var length = 0;
+                    while (true)
+                    {
+                        var more = reader.TryRead(out var frame);
+                        if (length > 0 && (!more || frame.Length > batch.Length - length))
+                        {
+                            ArmDeadline(deadline);
+                            await _stream.WriteAsync(batch.AsMemory(0, length), deadline.Token).ConfigureAwait(false);
+                            CompleteWrite(deadline, length);
+                            length = 0;
+                        }
+
+                        if (!more)
+                        {
+                            break;
+                        }
+
+                        if (frame.Length > batch.Length)
+                        {
+                            ArmDeadline(deadline);
+                            await _stream.WriteAsync(frame.Memory, deadline.Token).ConfigureAwait(false);
+                            CompleteWrite(deadline, frame.Length);
+                            frame.Owner?.Release();
+                            continue;
+                        }
+
+                        frame.Memory.Span.CopyTo(batch.AsSpan(length));
+                        length += frame.Length;
+                        frame.Owner?.Release();
+                    }
                 }
                 finally
                 {
@@ -473,53 +513,20 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
     }
 
-    private async Task DrainAsync(ChannelReader<OutboundFrame> reader, byte[] batch, CancellationTokenSource deadline)
-    {
-        // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps the queue
-        // non-empty would otherwise make a reader that keeps up look like a slow consumer.
-        var length = 0;
-        while (reader.TryRead(out var frame))
-        {
-            if (frame.Length > batch.Length - length)
-            {
-                if (length > 0)
-                {
-                    await WriteWithDeadlineAsync(batch.AsMemory(0, length), deadline).ConfigureAwait(false);
-                    Interlocked.Add(ref _pendingBytes, -length);
-                    length = 0;
-                }
-
-                if (frame.Length > batch.Length)
-                {
-                    await WriteWithDeadlineAsync(frame.Memory, deadline).ConfigureAwait(false);
-                    Interlocked.Add(ref _pendingBytes, -frame.Length);
-                    frame.Owner?.Release();
-                    continue;
-                }
-            }
-
-            frame.Memory.Span.CopyTo(batch.AsSpan(length));
-            length += frame.Length;
-            frame.Owner?.Release();
-        }
-
-        if (length > 0)
-        {
-            await WriteWithDeadlineAsync(batch.AsMemory(0, length), deadline).ConfigureAwait(false);
-            Interlocked.Add(ref _pendingBytes, -length);
-        }
-    }
-
-    /// <summary>Writes to the socket; the deadline covers this one write, so a slow but steady reader never trips it.</summary>
-    private async ValueTask WriteWithDeadlineAsync(ReadOnlyMemory<byte> bytes, CancellationTokenSource deadline)
+    /// <summary>Starts the deadline of one socket write; it covers this write only, so a slow but steady reader never trips it.</summary>
+    private void ArmDeadline(CancellationTokenSource deadline)
     {
         if (_writeTimeout > TimeSpan.Zero)
         {
             deadline.CancelAfter(_writeTimeout);
         }
+    }
 
-        await _stream.WriteAsync(bytes, deadline.Token).ConfigureAwait(false);
+    /// <summary>Records a completed socket write of <paramref name="length"/> queued bytes and stops its deadline.</summary>
+    private void CompleteWrite(CancellationTokenSource deadline, int length)
+    {
         Volatile.Write(ref _lastWriteCompleted, Environment.TickCount64);
+        Interlocked.Add(ref _pendingBytes, -length);
         if (_writeTimeout > TimeSpan.Zero && !deadline.TryReset())
         {
             // The deadline fired as the write finished: treat the write as late, the peer is at the limit anyway.
