@@ -161,6 +161,12 @@ public sealed partial class EventBridgeServer
             EventName = "ReplayFileFailed")]
         public static partial void ReplayFileFailed(ILogger logger, Exception exception, string path);
 
-        // Next free id in this range: 2035.
+        [LoggerMessage(2035, LogLevel.Warning,
+            "Connection {SessionId} from {Address} started sending its first frame, but the frame was not complete and handled within the {HandshakeTimeoutSeconds:0.###} s handshake timeout ({UnreadBytes} bytes still unread); it joins now and receives every event until a hello restricts that",
+            EventName = "FirstFrameIncomplete")]
+        public static partial void FirstFrameIncomplete(
+            ILogger logger, long sessionId, string address, double handshakeTimeoutSeconds, int unreadBytes);
+
+        // Next free id in this range: 2036.
     }
 }

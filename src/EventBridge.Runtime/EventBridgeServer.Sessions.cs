@@ -23,6 +23,12 @@ public sealed partial class EventBridgeServer
     private static readonly TimeSpan HelloWait = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// How often the server checks again, once <see cref="HelloWait"/> has passed, whether a first frame whose bytes
+    /// have arrived has been handled.
+    /// </summary>
+    private static readonly TimeSpan HelloRecheckInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// The longest a sender's next frame waits, in milliseconds, for a receiver queue that passed half its limit.
     /// Short enough that a stalled receiver costs its senders little until it is disconnected, long enough for a
     /// receiver that is only slower than its senders to drain.
@@ -91,7 +97,7 @@ public sealed partial class EventBridgeServer
                     "it is discarded up to its line end.",
                     seq: null),
                 () => SendPendingAck(session),
-                _tlsOptions is null ? first => AcceptPlainFirstByte(session, first) : null).ConfigureAwait(false);
+                first => AcceptFirstByte(session, first)).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -135,6 +141,16 @@ public sealed partial class EventBridgeServer
         }
     }
 
+    /// <summary>
+    /// Records that the client's first bytes arrived, for <see cref="JoinAfterHelloWaitAsync"/>, and on a plain server
+    /// closes a connection that starts a TLS handshake.
+    /// </summary>
+    private bool AcceptFirstByte(ClientSession session, byte first)
+    {
+        session.ReceivedBytes = true;
+        return _tlsOptions is not null || AcceptPlainFirstByte(session, first);
+    }
+
     private ValueTask HandleFrame(ClientSession session, ReadOnlySequence<byte> line)
     {
         Interlocked.Exchange(ref session.LastReceived, Environment.TickCount64);
@@ -154,6 +170,11 @@ public sealed partial class EventBridgeServer
         finally
         {
             pooled.Release();
+        }
+
+        if (!session.HandledFrame)
+        {
+            session.HandledFrame = true;
         }
 
         var congested = t_congested;
@@ -302,12 +323,30 @@ public sealed partial class EventBridgeServer
         Announce(session);
     }
 
-    /// <summary>Sends what the client missed, then makes it receive relayed events after waiting for its hello.</summary>
+    /// <summary>
+    /// Sends what the client missed, then makes it receive relayed events after waiting <see cref="HelloWait"/> for its
+    /// hello. When bytes from the client have arrived by then but no frame has been handled (a busy server reads it
+    /// late), the wait goes on until a frame is handled or the handshake timeout passes. The hello may restrict what
+    /// the client receives, so joining before it is read would send the client every event.
+    /// </summary>
     private async Task JoinAfterHelloWaitAsync(ClientSession session)
     {
         try
         {
             await Task.Delay(HelloWait, session.Connection.Closing).ConfigureAwait(false);
+            while (IsFirstFrameArriving(session))
+            {
+                var remaining = RemainingHandshakeTime(session);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    Log.FirstFrameIncomplete(
+                        _logger, session.Id, session.Address, _options.HandshakeTimeout.TotalSeconds, session.Connection.UnreadBytes);
+                    break;
+                }
+
+                await Task.Delay(remaining < HelloRecheckInterval ? remaining : HelloRecheckInterval, session.Connection.Closing)
+                    .ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -316,6 +355,13 @@ public sealed partial class EventBridgeServer
 
         Join(session, resume: null, welcome: false);
     }
+
+    /// <summary>
+    /// Returns whether bytes from the client have arrived, in the read loop or still in the socket, and no frame has
+    /// been handled yet.
+    /// </summary>
+    private static bool IsFirstFrameArriving(ClientSession session) =>
+        !session.HandledFrame && (session.ReceivedBytes || session.Connection.UnreadBytes > 0);
 
     /// <summary>
     /// Makes the client receive relayed events, after sending its welcome (when <paramref name="welcome"/> is set) and
@@ -891,6 +937,15 @@ public sealed partial class EventBridgeServer
 
         /// <summary>Whether any frame arrived on the connection; read loop only, and after it ended.</summary>
         public bool ReceivedFrame { get; set; }
+
+        /// <summary>Whether the read loop has received any bytes, whole frames or not.</summary>
+        public volatile bool ReceivedBytes;
+
+        /// <summary>
+        /// Whether the read loop has finished handling a frame. Unlike <see cref="SawFrame"/>, it is set after the
+        /// frame took effect, so a hello's receive patterns are in place and the client has joined.
+        /// </summary>
+        public volatile bool HandledFrame;
 
         /// <summary>Whether the client has sent a ping, which makes it subject to the idle timeout.</summary>
         public bool Pings { get; set; }

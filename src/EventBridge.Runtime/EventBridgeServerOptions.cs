@@ -127,7 +127,9 @@ public sealed record EventBridgeServerOptions
     /// 5 seconds: a real client does both at once, and a connection that never does keeps a slot for no more than this.
     /// A connection that misses the TLS handshake is closed; a client that misses the token gets an
     /// <c>auth_timeout</c> error frame and is disconnected. On a plain server without tokens the <c>hello</c> is
-    /// optional, so there this timeout does not apply: a client may connect and only listen.
+    /// optional, so there this timeout closes no connection: a client may connect and only listen. When the server
+    /// keeps events for replay, it also bounds how long the server relays nothing to a client whose first frame has
+    /// started to arrive but has not been handled yet.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -102,6 +102,25 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// </summary>
     public long LastWriteCompleted => Volatile.Read(ref _lastWriteCompleted);
 
+    /// <summary>
+    /// The number of bytes that have arrived on the socket and are not read yet, still encrypted on a TLS connection.
+    /// It is 0 once the connection is closed.
+    /// </summary>
+    public int UnreadBytes
+    {
+        get
+        {
+            try
+            {
+                return _socket.Available;
+            }
+            catch (Exception exception) when (exception is ObjectDisposedException or SocketException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>The TLS protocol of the connection, once its TLS handshake completed; null on a plain connection.</summary>
     public System.Security.Authentication.SslProtocols? TlsProtocol => (_stream as SslStream)?.SslProtocol;
 

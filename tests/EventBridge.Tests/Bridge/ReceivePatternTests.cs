@@ -40,6 +40,35 @@ public sealed class ReceivePatternTests
         Assert.Empty(await ReadEventsAsync(publisherOnly));
     }
 
+    [Fact]
+    public async Task EmptyList_HelloSplitPastWait_ReceivesNothing()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var everything = await RawClient.ConnectAsync(server.Port, "everything");
+        await using var publisherOnly = await RawClient.ConnectAsync(server.Port);
+        var hello = """{"type":"hello","name":"publisher","receive":[]}""" + "\n";
+        await publisherOnly.SendAsync(hello[..20]);
+
+        // The rest of the hello comes long after the server's 500 ms wait for it, as when a busy server reads it late.
+        const int Events = 20;
+        for (var n = 1; n <= Events; n++)
+        {
+            await sender.SendAsync($$$"""{"signal":"tick","kwargs":{"n":{{{n}}}}}""" + "\n");
+            await Task.Delay(75);
+        }
+
+        await publisherOnly.SendAsync(hello[20..]);
+        var beforeWelcome = await ReadFramesUntilAsync(publisherOnly, "welcome");
+        await sender.SendAndWaitAsync("""{"signal":"tick","kwargs":{"n":21}}""");
+        await publisherOnly.SendAsync("""{"type":"ping"}""" + "\n");
+        var afterWelcome = await ReadFramesUntilAsync(publisherOnly, "pong");
+
+        Assert.Equal(Events + 1, (await ReadEventsAsync(everything)).Count);
+        Assert.DoesNotContain(beforeWelcome, frame => Signal(frame) is not null);
+        Assert.DoesNotContain(afterWelcome, frame => Signal(frame) is not null);
+    }
+
     [Theory]
     [InlineData("\"chat\"")]
     [InlineData("[1]")]
@@ -235,6 +264,22 @@ public sealed class ReceivePatternTests
     {
         await client.SendAsync($$"""{"type":"hello","name":"patterned","receive":{{receive}}}""" + "\n");
         await client.ReadFrameAsync(frame => RawClient.Type(frame) == "welcome");
+    }
+
+    /// <summary>Reads frames up to the first of type <paramref name="type"/>, and returns those before it.</summary>
+    private static async Task<List<JsonElement>> ReadFramesUntilAsync(RawClient client, string type)
+    {
+        var frames = new List<JsonElement>();
+        while (true)
+        {
+            var frame = JsonDocument.Parse(await client.ReadLineAsync()).RootElement.Clone();
+            if (RawClient.Type(frame) == type)
+            {
+                return frames;
+            }
+
+            frames.Add(frame);
+        }
     }
 
     /// <summary>Quotes a pattern as error messages do: in double quotes, with control characters as JSON escapes.</summary>

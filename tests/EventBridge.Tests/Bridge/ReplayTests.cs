@@ -254,6 +254,28 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task FirstFrameNeverEnds_JoinsAtHandshakeTimeout()
+    {
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync(
+            new EventBridgeServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(1), LoggerFactory = logs });
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var stalled = await RawClient.ConnectAsync(server.Port);
+        await stalled.SendAsync("""{"type":"hello","name":"stal""");
+
+        // The server waits past 500 ms for the rest of the frame, but only until the handshake timeout passes.
+        JsonElement? received = null;
+        for (var n = 1; received is null; n++)
+        {
+            await sender.SendAsync($$$"""{"signal":"n","kwargs":{"n":{{{n}}}}}""" + "\n");
+            received = await ReadEventOrNullAsync(stalled, TimeSpan.FromMilliseconds(100));
+            Assert.True(n < 300, "The stalled client received no event within 30 s.");
+        }
+
+        Assert.True(logs.Contains("FirstFrameIncomplete"));
+    }
+
+    [Fact]
     public async Task DotNetClient_CutOff_GetsAllOnceInOrder()
     {
         const int Events = 600;
@@ -298,6 +320,18 @@ public sealed class ReplayTests
     }
 
     private static Task<List<JsonElement>> ReadEventsAsync(RawClient client) => client.ReadEventsUntilQuietAsync(Quiet);
+
+    private static async Task<JsonElement?> ReadEventOrNullAsync(RawClient client, TimeSpan timeout)
+    {
+        try
+        {
+            return await client.ReadFrameAsync(frame => Signal(frame) is not null, timeout);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     private static string? Signal(JsonElement frame) => RawClient.Signal(frame);
 
