@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using EventBridge.Internal;
 using EventBridge.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,6 +68,9 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
 
     /// <summary>Creates a server; call <see cref="StartAsync"/> to listen.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">
+    /// A token in the options is empty, only whitespace or repeated, or a token's permissions contain an invalid pattern.
+    /// </exception>
     public EventBridgeServer(EventBridgeServerOptions? options = null)
     {
         _options = options ?? new EventBridgeServerOptions();
@@ -93,37 +97,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReplayWindow, TimeSpan.Zero, nameof(options));
-        if (_options.Tokens is { Count: 0 } && _options.AuthToken is null)
-        {
-            // An empty list is far more likely a failed load than a wish for no authentication.
-            throw new ArgumentException(
-                "EventBridgeServerOptions.Tokens is empty, so no client could authenticate; use null for no tokens.",
-                nameof(options));
-        }
-
-        if (_options.AuthToken is not null || _options.Tokens is { Count: > 0 })
-        {
-            if (_options.AuthToken is { Length: 0 })
-            {
-                throw new ArgumentException("EventBridgeServerOptions.AuthToken must not be empty; use null for no shared token.", nameof(options));
-            }
-
-            var tokens = _options.Tokens ?? [];
-            if (tokens.Any(token => string.IsNullOrEmpty(token.Token)))
-            {
-                throw new ArgumentException("Every token in EventBridgeServerOptions.Tokens must be non-empty.", nameof(options));
-            }
-
-            if (tokens.Select(token => token.Token).Distinct(StringComparer.Ordinal).Count() != tokens.Count)
-            {
-                throw new ArgumentException(
-                    "Two entries of EventBridgeServerOptions.Tokens have the same token; each client needs its own.",
-                    nameof(options));
-            }
-
-            _authenticator = new TokenAuthenticator(
-                _options.AuthToken is null ? tokens : [.. tokens, new EventBridgeToken("shared", _options.AuthToken)]);
-        }
+        _authenticator = CreateAuthenticator(_options);
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
         _tlsOptions = CreateTlsOptions(_options.Tls);
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeServer>();
@@ -137,6 +111,111 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _replay = _options.ReplayBufferBytes > 0 && _options.ReplayBufferEvents > 0
             ? new ReplayBuffer(_options.ReplayBufferBytes, _options.ReplayBufferEvents, _options.ReplayWindow)
             : null;
+    }
+
+    /// <summary>
+    /// Checks <see cref="EventBridgeServerOptions.AuthToken"/> and <see cref="EventBridgeServerOptions.Tokens"/> with
+    /// the rules of token files, and returns their authenticator, or null when no token is required. Messages name a
+    /// token by its name and index, never by its secret.
+    /// </summary>
+    /// <exception cref="ArgumentException">A token is empty, only whitespace or repeated, or a permission is invalid.</exception>
+    private static TokenAuthenticator? CreateAuthenticator(EventBridgeServerOptions options)
+    {
+        if (options.Tokens is { Count: 0 } && options.AuthToken is null)
+        {
+            // An empty list is far more likely a failed load than a wish for no authentication.
+            throw new ArgumentException(
+                "EventBridgeServerOptions.Tokens is empty, so no client could authenticate; use null for no tokens.",
+                nameof(options));
+        }
+
+        if (options.AuthToken is null && options.Tokens is null)
+        {
+            return null;
+        }
+
+        // A token of spaces is as likely a blank line read from a file or an environment variable as an empty one.
+        if (options.AuthToken is not null && string.IsNullOrWhiteSpace(options.AuthToken))
+        {
+            throw new ArgumentException(
+                "EventBridgeServerOptions.AuthToken must not be empty or only whitespace; use null for no shared token.",
+                nameof(options));
+        }
+
+        var tokens = options.Tokens ?? [];
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            CheckToken(tokens[i], i);
+        }
+
+        if (tokens.Select(token => token.Token).Distinct(StringComparer.Ordinal).Count() != tokens.Count)
+        {
+            throw new ArgumentException(
+                "Two entries of EventBridgeServerOptions.Tokens have the same token; each client needs its own.",
+                nameof(options));
+        }
+
+        return new TokenAuthenticator(
+            options.AuthToken is null ? tokens : [.. tokens, new EventBridgeToken("shared", options.AuthToken)]);
+    }
+
+    /// <summary>Checks one entry of <see cref="EventBridgeServerOptions.Tokens"/>, at <paramref name="index"/>.</summary>
+    /// <exception cref="ArgumentException">The entry is invalid.</exception>
+    private static void CheckToken(EventBridgeToken? token, int index)
+    {
+        var entry = $"EventBridgeServerOptions.Tokens[{index}]";
+        if (token is null)
+        {
+            throw new ArgumentException($"{entry} is null; remove it or give a token.", "options");
+        }
+
+        entry += $" ('{token.Name}')";
+        if (string.IsNullOrWhiteSpace(token.Token))
+        {
+            throw new ArgumentException(
+                $"The token of {entry} is empty or only whitespace; give each client a token that it can send.",
+                "options");
+        }
+
+        CheckPermissions(token.Publish, "Publish", entry);
+        CheckPermissions(token.Receive, "Receive", entry);
+    }
+
+    /// <summary>
+    /// Checks permission patterns with the rules that token files follow: a pattern that could never match would leave
+    /// an allow list permitting nothing, or a deny list denying nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The permissions are null or a pattern is invalid.</exception>
+    private static void CheckPermissions(SignalPermissions? permissions, string member, string entry)
+    {
+        if (permissions is null)
+        {
+            throw new ArgumentException(
+                $"{member} of {entry} is null; use SignalPermissions.All to permit every event.", "options");
+        }
+
+        CheckPatterns(permissions.Allow, $"{member}.Allow", entry, allowReserved: false);
+
+        // A deny pattern for the library's own signals denies only what never crosses a connection, so it is harmless.
+        CheckPatterns(permissions.Deny, $"{member}.Deny", entry, allowReserved: true);
+    }
+
+    private static void CheckPatterns(IReadOnlyList<string>? patterns, string list, string entry, bool allowReserved)
+    {
+        if (patterns is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (SignalNames.ValidatePattern(patterns[i], allowReserved) is { } problem)
+            {
+                var pattern = patterns[i] is { } text ? PatternText.Quote(text) : "null";
+                throw new ArgumentException(
+                    $"{list} of {entry} contains the invalid pattern {pattern} at index {i}: {problem}.", "options");
+            }
+        }
     }
 
     /// <summary>The server's bus: client events are emitted on it, and events emitted on it go to every client.</summary>

@@ -117,7 +117,8 @@ public sealed record EventBridgeServerOptions
 
     /// <summary>
     /// Per-client tokens, each with its own publish and receive permissions; see
-    /// <see cref="EventBridgeToken.LoadFile"/> to read them from a file. Default: none.
+    /// <see cref="EventBridgeToken.LoadFile"/> to read them from a file. Default: none. The server's constructor
+    /// checks them with the rules of token files and throws <see cref="ArgumentException"/> for an invalid one.
     /// </summary>
     public IReadOnlyList<EventBridgeToken>? Tokens { get; init; }
 

@@ -97,9 +97,10 @@ public sealed record EventBridgeToken(string Name, string Token)
         if (entry.ValueKind != JsonValueKind.Object
             || !entry.TryGetProperty(member, out var value)
             || value.ValueKind != JsonValueKind.String
-            || string.IsNullOrEmpty(value.GetString()))
+            || string.IsNullOrWhiteSpace(value.GetString()))
         {
-            throw new FormatException($"Entry {index} of the token file '{path}' needs a non-empty \"{member}\" string.");
+            throw new FormatException(
+                $"Entry {index} of the token file '{path}' needs a \"{member}\" string that is not empty or only whitespace.");
         }
 
         return value.GetString()!;
@@ -191,7 +192,8 @@ public sealed record EventBridgeToken(string Name, string Token)
 /// no deny pattern: deny wins over allow.
 /// </summary>
 /// <remarks>
-/// <see cref="EventBridgeToken.LoadFile"/> rejects a pattern that could never match: an empty one, or one whose
+/// <see cref="EventBridgeToken.LoadFile"/>, and the <see cref="EventBridgeServer"/> constructor for the tokens in its
+/// options, reject a pattern that could never match: an empty one, or one whose
 /// namespace part or signal part is longer than 256 characters or contains whitespace or control characters, or whose
 /// signal part is empty. It also rejects an allow pattern for the library's own signals (<c>eventbridge.*</c>), which
 /// never cross a connection. A deny pattern for them is harmless, so it is accepted.

@@ -146,9 +146,15 @@ internal sealed class ServeLimitOptions
         command.Options.Add(_tokenFile);
         command.Validators.Add(result =>
         {
-            if (result.GetValue(_requireToken) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TokenVariable)))
+            var token = Environment.GetEnvironmentVariable(TokenVariable);
+            if (result.GetValue(_requireToken) && string.IsNullOrEmpty(token))
             {
                 result.AddError($"--require-token needs the shared token in the {TokenVariable} environment variable, which is not set.");
+            }
+            else if (result.GetValue(_requireToken) && string.IsNullOrWhiteSpace(token))
+            {
+                result.AddError(
+                    $"--require-token needs the shared token in the {TokenVariable} environment variable, which contains only whitespace.");
             }
         });
     }

@@ -63,6 +63,18 @@ public sealed class EmitTailTests
         Assert.Contains("EVENTBRIDGE_TOKEN", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_WhitespaceToken_ExitsTwo()
+    {
+        var blank = new Dictionary<string, string> { ["EVENTBRIDGE_TOKEN"] = "  " };
+
+        await using var serve = CommandProcess.Start(blank, "serve", "--host", "127.0.0.1", "--port", "0", "--require-token");
+        var exitCode = await serve.WaitForExitAsync(CommandProcess.Timeout);
+
+        Assert.True(exitCode == 2, $"serve exited with {exitCode}.{serve.Describe()}");
+        Assert.Contains(serve.ErrorLines, line => line.Contains("contains only whitespace", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("{\"user\": ")]
     [InlineData("[1, 2]")]

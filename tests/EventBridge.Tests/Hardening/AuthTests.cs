@@ -236,6 +236,9 @@ public sealed class AuthTests
     [InlineData("""{"tokens":[{"name":"a","token":"x"}],"tokens":[]}""", "\"tokens\" twice")]
     [InlineData("""{"tokens":[{"name":"a","token":"x"}],"extra":1}""", "unknown member \"extra\"")]
     [InlineData("""{"tokens":[{"name":"a","token":"x"},{"name":"a","token":"y"}]}""", "repeats the name")]
+    [InlineData("""{"tokens":[{"name":"a","token":" \t "}]}""", "\"token\" string that is not empty or only whitespace")]
+    [InlineData("""{"tokens":[{"name":"a","token":""}]}""", "\"token\" string that is not empty or only whitespace")]
+    [InlineData("""{"tokens":[{"name":"  ","token":"x"}]}""", "\"name\" string that is not empty or only whitespace")]
     public async Task TokenFile_PermissiveMistake_IsRejected(string json, string expected)
     {
         // Each of these would otherwise load as "permit everything" or switch authentication off.
@@ -337,6 +340,69 @@ public sealed class AuthTests
             Tokens = [new EventBridgeToken("a", "same"), new EventBridgeToken("b", "same")],
         }));
         Assert.Contains("same token", repeated.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public void ServerOptions_BlankTokens_Rejected(string blank)
+    {
+        var shared = Assert.Throws<ArgumentException>(
+            () => new EventBridgeServer(new EventBridgeServerOptions { Port = 0, AuthToken = blank }));
+        var listed = Assert.Throws<ArgumentException>(() => new EventBridgeServer(new EventBridgeServerOptions
+        {
+            Port = 0,
+            Tokens = [new EventBridgeToken("good", "good-token"), new EventBridgeToken("blank", blank)],
+        }));
+
+        Assert.Equal("options", shared.ParamName);
+        Assert.Contains("AuthToken must not be empty or only whitespace", shared.Message, StringComparison.Ordinal);
+        Assert.Equal("options", listed.ParamName);
+        Assert.Contains("Tokens[1] ('blank') is empty or only whitespace", listed.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("publish-allow", "Publish.Allow", "\"a b\" at index 1", "whitespace or control characters")]
+    [InlineData("publish-deny", "Publish.Deny", "\"\" at index 1", "must not be empty")]
+    [InlineData("receive-allow", "Receive.Allow", "\"eventbridge.*\" at index 1", "never sends over a connection")]
+    [InlineData("receive-deny", "Receive.Deny", "\"ops:\" at index 1", "signal part after the colon must not be empty")]
+    public void ServerOptions_InvalidPattern_ThrowsNamingToken(string list, string member, string pattern, string rule)
+    {
+        var bad = list switch
+        {
+            "publish-allow" => new SignalPermissions(["chat_*", "a b"], null),
+            "publish-deny" => new SignalPermissions(null, ["secret", ""]),
+            "receive-allow" => new SignalPermissions(["chat_*", "eventbridge.*"], null),
+            _ => new SignalPermissions(null, ["secret", "ops:"]),
+        };
+        var token = new EventBridgeToken("limited", "limited-secret-5f2c");
+        token = list.StartsWith("publish", StringComparison.Ordinal) ? token with { Publish = bad } : token with { Receive = bad };
+
+        var error = Assert.Throws<ArgumentException>(() => new EventBridgeServer(new EventBridgeServerOptions
+        {
+            Port = 0,
+            Tokens = [new EventBridgeToken("good", "good-token"), token],
+        }));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains($"{member} of EventBridgeServerOptions.Tokens[1] ('limited')", error.Message, StringComparison.Ordinal);
+        Assert.Contains(pattern, error.Message, StringComparison.Ordinal);
+        Assert.Contains(rule, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("limited-secret-5f2c", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerOptions_ReservedDenyPattern_Accepted()
+    {
+        var token = new EventBridgeToken("watcher", "watcher-token")
+        {
+            Receive = new SignalPermissions(["eventbridge*"], ["eventbridge.*"]),
+        };
+
+        await using var server = new EventBridgeServer(new EventBridgeServerOptions { Port = 0, Tokens = [token] });
+
+        Assert.Equal(0, server.ClientCount);
     }
 
     [Fact]
