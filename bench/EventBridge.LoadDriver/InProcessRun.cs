@@ -46,11 +46,15 @@ internal static class InProcessRun
             }
 
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
+            int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var report = new Report { StartedAt = Stopwatch.GetTimestamp() };
             await Task.WhenAll(publishers.Select((client, index) => Task.Run(() => workload.PublishAsync(client, index))));
             var tallies = subscribers.Select(s => s.Tally).ToList();
             await Workload.WaitForDeliveryAsync(tallies);
             report.CpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            report.AllocatedBytes = GC.GetTotalAllocatedBytes() - allocatedBefore;
+            report.Collections = [.. collectionsBefore.Select((before, generation) => GC.CollectionCount(generation) - before)];
             foreach (var tally in tallies)
             {
                 report.Add(tally);

@@ -19,6 +19,10 @@ var port = new Option<int>("--port")
     DefaultValueFactory = _ => 0,
 };
 var processes = new Option<bool>("--processes") { Description = "Run every client in a process of its own." };
+var sampleAllocations = new Option<bool>("--sample-allocations")
+{
+    Description = "Count the runtime's allocation samples by type and print the top types (in-process runs only).",
+};
 var index = new Option<int>("--index") { Description = "The worker's index among its role." };
 var role = new Argument<string>("role") { Description = "publisher or subscriber" };
 
@@ -48,15 +52,21 @@ worker.SetAction(parse => ProcessRun.RunWorkerAsync(parse.GetValue(role)!, parse
 
 var root = new RootCommand("Load driver for the EventBridge TCP bridge.")
 {
-    publishers, subscribers, events, rate, payloadBytes, port, processes, worker,
+    publishers, subscribers, events, rate, payloadBytes, port, processes, sampleAllocations, worker,
     CompareCommands.CreateCompare(), CompareCommands.CreatePeerRun(),
 };
-root.SetAction(parse =>
+root.SetAction(async parse =>
 {
     var workload = ReadWorkload(parse);
-    return parse.GetValue(processes)
-        ? ProcessRun.RunAsync(workload, parse.GetValue(port))
-        : InProcessRun.RunAsync(workload, parse.GetValue(port));
+    if (parse.GetValue(processes))
+    {
+        return await ProcessRun.RunAsync(workload, parse.GetValue(port));
+    }
+
+    using var sampler = parse.GetValue(sampleAllocations) ? new AllocationSampler() : null;
+    var exitCode = await InProcessRun.RunAsync(workload, parse.GetValue(port));
+    sampler?.Print(top: 20);
+    return exitCode;
 });
 
 return await root.Parse(args).InvokeAsync();

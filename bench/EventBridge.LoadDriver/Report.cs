@@ -24,6 +24,12 @@ internal sealed class Report
 
     public TimeSpan CpuTime { get; set; }
 
+    /// <summary>The bytes this process allocated during the run, when every client and server ran in it; null otherwise.</summary>
+    public long? AllocatedBytes { get; set; }
+
+    /// <summary>The garbage collections of each generation (0, 1, 2) in this process during the run.</summary>
+    public int[]? Collections { get; set; }
+
     public Histogram Latency { get; } = new();
 
     public Histogram ScheduledLatency { get; } = new();
@@ -60,6 +66,13 @@ internal sealed class Report
         Console.WriteLine($"latency from send (µs)      p50 {F(Latency.Percentile(50))}  p99 {F(Latency.Percentile(99))}  p99.9 {F(Latency.Percentile(99.9))}  max {F(Latency.Percentile(100))}");
         Console.WriteLine($"latency from schedule (µs)  p50 {F(ScheduledLatency.Percentile(50))}  p99 {F(ScheduledLatency.Percentile(99))}  p99.9 {F(ScheduledLatency.Percentile(99.9))}  max {F(ScheduledLatency.Percentile(100))}");
         Console.WriteLine($"CPU time             {F(CpuTime.TotalMilliseconds)} ms, {F(cpuPerEvent)} µs per delivered event");
+        if (AllocatedBytes is { } allocated)
+        {
+            Console.WriteLine(
+                $"allocated            {F(allocated / (double)Math.Max(1, Delivered))} B per delivered event in this process; " +
+                $"collections gen0/gen1/gen2 {string.Join('/', Collections ?? [])}");
+        }
+
         Console.WriteLine(
             $"RESULT mode={mode} delivered_per_s={rate.ToString("0", CultureInfo.InvariantCulture)} " +
             $"p50_us={F(Latency.Percentile(50))} p99_us={F(Latency.Percentile(99))} p999_us={F(Latency.Percentile(99.9))} " +

@@ -316,7 +316,7 @@ public sealed partial class EventBridgeClient
             return;
         }
 
-        var source = frame.SourceName is null ? null : new EventOrigin(frame.SourceName, frame.SourceAddress);
+        var source = frame.SourceName is null ? null : OriginOf(frame.SourceName, frame.SourceAddress);
         var message = EventMessage.FromJson(
             frame.Signal!,
             frame.Namespace,
@@ -327,6 +327,22 @@ public sealed partial class EventBridgeClient
             bytes.AsMemory(frame.Kwargs));
 
         QueueForConsumers(message, bytes.Length);
+    }
+
+    /// <summary>
+    /// Returns the origin of a received event, the same object as for the previous event when it came from the same
+    /// sender. The frame parser takes both strings from a shared table, so comparing references finds the same sender
+    /// without comparing characters. Read loop only.
+    /// </summary>
+    private EventOrigin OriginOf(string name, string? address)
+    {
+        var last = _lastSource;
+        if (last is not null && ReferenceEquals(last.Name, name) && ReferenceEquals(last.Address, address))
+        {
+            return last;
+        }
+
+        return _lastSource = new EventOrigin(name, address);
     }
 
     /// <summary>Writes outbox entries to the connection in order, in batches, until the connection closes.</summary>

@@ -69,9 +69,16 @@ public sealed partial class EventBridgeClient
         ConsumerRegistration[]? consumers;
         EventMessage? delivered;
 
-        // Middleware and watchers may emit too; such events count as reactions to this one.
-        var outer = s_delivering.Value;
-        s_delivering.Value = message;
+        // Middleware and watchers may emit too; such events count as reactions to this one. When the client's own
+        // forwarder is the only one, nothing in the pipeline can emit, and setting the async-local value, which
+        // allocates, is skipped.
+        var observed = !_bus.IsObservedOnlyBy(_forwarder);
+        var outer = observed ? s_delivering.Value : null;
+        if (observed)
+        {
+            s_delivering.Value = message;
+        }
+
         try
         {
             consumers = _bus.RunPipelineForQueue(message, out delivered);
@@ -83,7 +90,10 @@ public sealed partial class EventBridgeClient
         }
         finally
         {
-            s_delivering.Value = outer;
+            if (observed)
+            {
+                s_delivering.Value = outer;
+            }
         }
 
         if (consumers is null || delivered is null)

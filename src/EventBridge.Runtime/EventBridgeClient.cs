@@ -48,6 +48,15 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private readonly EventBridgeClientOptions _options;
     private readonly ILogger _logger;
     private readonly ClientOutbox _outbox;
+
+    /// <summary><see cref="SerializeForOutbox"/> as a delegate made once, not once per emitted event.</summary>
+    private readonly Func<EventMessage, long, byte[]> _serializeForOutbox;
+
+    /// <summary>The watcher that forwards local events, kept so that the bus can tell whether it is the only one.</summary>
+    private readonly EventWatcher _forwarder;
+
+    /// <summary>The origin of the last event received; see <c>OriginOf</c>.</summary>
+    private EventOrigin? _lastSource;
     private readonly EventIdWindow _seenIds;
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _stateGate = new();
@@ -87,6 +96,8 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
         _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
+        _serializeForOutbox = SerializeForOutbox;
+        _forwarder = OnLocalEvent;
         _seenIds = new EventIdWindow(_options.DuplicateWindow);
         _resume = _options.ReplayMissedEvents
             ? new FrameResume { Client = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) }
@@ -178,7 +189,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         SetState(EventBridgeClientState.Connecting, null);
 
         // Events emitted during the attempt already wait in the outbox.
-        _watcher = _bus.Watch(OnLocalEvent);
+        _watcher = _bus.Watch(_forwarder);
         Session session;
         try
         {
@@ -276,7 +287,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         OutboxEntry? dropped;
         try
         {
-            dropped = _outbox.Add(message, SerializeForOutbox);
+            dropped = _outbox.Add(message, _serializeForOutbox);
         }
         catch (FrameTooLargeException)
         {
@@ -298,16 +309,17 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
     private byte[] SerializeForOutbox(EventMessage message, long seq)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = ScratchBuffer.Rent();
         FrameWriter.WriteEvent(buffer, message, source: null, seq);
 
         // The limit applies to the line without its newline, as the server counts it.
         if (buffer.WrittenCount - 1 > _options.MaxFrameBytes)
         {
+            ScratchBuffer.Return(buffer);
             throw new FrameTooLargeException();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     private void ReportDropped(EventMessage message, EventDropReason reason)

@@ -803,9 +803,9 @@ public sealed partial class EventBridgeServer
 
     private static byte[] Serialize(EventMessage message, EventOrigin? origin)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = ScratchBuffer.Rent();
         FrameWriter.WriteEvent(buffer, message, origin);
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     private void SendPendingAck(ClientSession session)

@@ -314,6 +314,16 @@ public sealed partial class EventBus
     private void IncrementVersion() => Interlocked.Increment(ref _version);
 
     /// <summary>
+    /// Whether <paramref name="watcher"/> is the only code that sees an event before its consumers: no middleware and
+    /// no other watcher.
+    /// </summary>
+    internal bool IsObservedOnlyBy(EventWatcher watcher)
+    {
+        var watchers = Volatile.Read(ref _watchers);
+        return watchers.Length == 1 && ReferenceEquals(watchers[0], watcher) && Volatile.Read(ref _middleware).Length == 0;
+    }
+
+    /// <summary>
     /// Whether an event of <paramref name="signal"/> in <paramref name="namespace"/> would reach nothing on this bus
     /// but <paramref name="watcher"/>: no middleware, no other watcher and no consumer. A server relays such an
     /// event straight from the received bytes instead of emitting a message for it.

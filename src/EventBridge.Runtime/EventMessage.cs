@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using EventBridge.Serialization;
+using EventBridge.Transport;
 
 namespace EventBridge;
 
@@ -341,7 +342,7 @@ public abstract class EventMessage
     /// </summary>
     private protected static byte[] Serialize<TPayload>(TPayload payload, bool asOnlyArg = false)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = ScratchBuffer.Rent();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             if (asOnlyArg)
@@ -356,6 +357,6 @@ public abstract class EventMessage
             }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 }
