@@ -61,6 +61,12 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _stateGate = new();
     private EventBridgeClientState _state;
+
+    /// <summary>
+    /// Completes when the state next becomes <see cref="EventBridgeClientState.Disconnected"/> or
+    /// <see cref="EventBridgeClientState.Closed"/>, after which no connection will send the outbox. Created on demand.
+    /// </summary>
+    private TaskCompletionSource? _offline;
     private IDisposable? _watcher;
     private Session? _session;
     private Task? _runLoop;
@@ -91,6 +97,12 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReconnectDelay, _options.ReconnectDelay, nameof(options));
+        if (_options.CloseTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), _options.CloseTimeout, "CloseTimeout must not be negative.");
+        }
+
         ThrowIfInvalidConsumerQueue(_options);
         ThrowIfInvalidReceivePatterns(_options.ReceivePatterns);
 
@@ -210,12 +222,18 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
     /// <summary>
     /// Waits up to <see cref="EventBridgeClientOptions.CloseTimeout"/> for the server to acknowledge the events in
-    /// the outbox, sends the server a <c>bye</c> frame, and closes the connection. Events still in the outbox
-    /// are reported through <see cref="EventDropped"/>. Consumers go on with the received events queued for them
-    /// until <see cref="EventBridgeClientOptions.CloseTimeout"/> after the call began. The events left then are
-    /// reported through <see cref="EventDropped"/> too. The <see cref="EventContext.CancellationToken"/> of a consumer
-    /// that is still running is canceled, and the method does not wait for the consumer.
+    /// the outbox, sends the server a <c>bye</c> frame, and closes the connection. A client that is reconnecting
+    /// when the call begins, or that loses its connection during the wait, goes on reconnecting and resending for the
+    /// rest of that time. Events still in the outbox are reported through <see cref="EventDropped"/>. Consumers go on
+    /// with the received events queued for them until <see cref="EventBridgeClientOptions.CloseTimeout"/> after the
+    /// call began. The events left then are reported through <see cref="EventDropped"/> too. The
+    /// <see cref="EventContext.CancellationToken"/> of a consumer that is still running is canceled, and the method
+    /// does not wait for the consumer.
     /// </summary>
+    /// <remarks>
+    /// A client whose first <see cref="ConnectAsync"/> is still under way stops that attempt and does not wait. A
+    /// client that will not reconnect (<see cref="EventBridgeClientState.Disconnected"/>) reports its outbox at once.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
         var started = Stopwatch.GetTimestamp();
@@ -229,10 +247,15 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
         _watcher?.Dispose();
         _watcher = null;
+        if (State is EventBridgeClientState.Connected or EventBridgeClientState.Reconnecting)
+        {
+            await WaitForOutboxAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Read after the wait, because a reconnection during the wait replaces the session.
         var session = _session;
         if (session is not null && State == EventBridgeClientState.Connected)
         {
-            await _outbox.WhenEmptyAsync().WaitAsync(_options.CloseTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             session.Connection.Send("client closing", static (buffer, reason) =>
                 FrameWriter.WriteControl(buffer, "bye", [("reason", reason)]));
             session.Closing = true;
@@ -242,7 +265,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         if (_session is { } current)
         {
-            // A session opened by a reconnection that finished during the wait above.
+            // A session opened by a reconnection that finished after the check above.
             current.Closing = true;
             await current.Connection.CloseAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
@@ -370,6 +393,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private void SetState(EventBridgeClientState state, Exception? exception)
     {
         EventBridgeClientState previous;
+        TaskCompletionSource? offline = null;
         lock (_stateGate)
         {
             previous = _state;
@@ -379,7 +403,14 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             }
 
             _state = state;
+            if (state is EventBridgeClientState.Disconnected or EventBridgeClientState.Closed)
+            {
+                offline = _offline;
+                _offline = null;
+            }
         }
+
+        offline?.TrySetResult();
 
         try
         {

@@ -157,8 +157,10 @@ public sealed record EventBridgeClientOptions
 
     /// <summary>
     /// How long <see cref="EventBridgeClient.DisposeAsync"/> waits for the server to acknowledge the events still in
-    /// the outbox, and for consumers to finish the received events still queued for them. Default: 2 seconds. Events
-    /// left after that are reported through <see cref="EventBridgeClient.EventDropped"/>.
+    /// the outbox, reconnecting and resending when the connection is lost, and for consumers to finish the received
+    /// events still queued for them. Default: 2 seconds. Events left after that are reported through
+    /// <see cref="EventBridgeClient.EventDropped"/>. Must not be negative. <see cref="EventBridgeClient.FlushAsync"/>
+    /// waits for the acks without closing.
     /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -6,7 +6,8 @@ namespace EventBridge.Tests.Faults;
 /// <summary>
 /// A TCP proxy on 127.0.0.1 that forwards bytes both ways and lets a test inject faults: <see cref="Reset"/> cuts
 /// every connection with a TCP reset instead of a close, and <see cref="PauseAsync"/> stops listening, so that new
-/// connections are refused until <see cref="Resume"/> listens again on the same port.
+/// connections are refused until <see cref="Resume"/> listens again on the same port. <see cref="ResetNewConnections"/>
+/// makes new connections fail while the proxy keeps its port, so that no other test can take the port meanwhile.
 /// </summary>
 internal sealed class FaultProxy : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private int _accepted;
     private bool _disposed;
+    private bool _resetNew;
 
     public FaultProxy(int targetPort)
     {
@@ -26,6 +28,16 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>The port the proxy listens on; it stays the same across <see cref="PauseAsync"/> and <see cref="Resume"/>.</summary>
     public int Port { get; private set; }
+
+    /// <summary>
+    /// Whether the proxy resets each new connection as soon as it accepts it, before connecting to the target, so
+    /// that a client's connection attempts fail while the port stays bound. Open connections keep forwarding.
+    /// </summary>
+    public bool ResetNewConnections
+    {
+        get => Volatile.Read(ref _resetNew);
+        set => Volatile.Write(ref _resetNew, value);
+    }
 
     /// <summary>The number of connections accepted so far.</summary>
     public int AcceptedConnections => Volatile.Read(ref _accepted);
@@ -125,6 +137,12 @@ internal sealed class FaultProxy : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
+            if (ResetNewConnections)
+            {
+                ResetSocket(client);
+                continue;
+            }
+
             _ = ConnectAndForwardAsync(client);
         }
     }

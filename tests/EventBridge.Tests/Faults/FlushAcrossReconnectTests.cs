@@ -1,0 +1,247 @@
+using EventBridge.Tests.Bridge;
+using EventBridge.Tests.Hardening;
+using TestBridge = EventBridge.Tests.Bridge.Bridge;
+
+namespace EventBridge.Tests.Faults;
+
+/// <summary>
+/// <see cref="EventBridgeClient.FlushAsync"/> and <see cref="EventBridgeClient.DisposeAsync"/> while the client has
+/// lost its connection: a client behind a <see cref="FaultProxy"/> loses it to a TCP reset, and the proxy resets its
+/// reconnection attempts until the test lets them through. The proxy keeps its port meanwhile, because a server of a
+/// test running beside this one could otherwise take the port and accept the client.
+/// </summary>
+public sealed class FlushAcrossReconnectTests
+{
+    private const string Signal = "numbered";
+
+    [Fact]
+    public async Task Dispose_WhileReconnecting_SendsOutboxWhenServerReturns()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        using var atServer = new EventRecorder(server.Bus, Signal);
+        await using var proxy = new FaultProxy(server.Port);
+        var logs = new LogCollector();
+        var client = await ConnectAsync(proxy.Port, "disposed", TestBridge.Timeout, logs);
+        var drops = new DropRecorder(client);
+        await CutAsync(proxy, client);
+        Emit(client, 3);
+
+        var failedBefore = logs.Texts("ReconnectFailed").Count();
+        var disposing = client.DisposeAsync().AsTask();
+        await TestBridge.WaitUntilAsync(
+            () => logs.Texts("ReconnectFailed").Count() > failedBefore, "the client retries while it is disposed");
+        Assert.False(disposing.IsCompleted, "DisposeAsync returned before the server came back.");
+        proxy.ResetNewConnections = false;
+        await disposing.WaitAsync(TestBridge.Timeout);
+
+        Assert.Empty(drops.Drops);
+        Assert.Equal(0, client.DroppedEventCount);
+        Assert.Equal(EventBridgeClientState.Closed, client.State);
+        var events = await atServer.WaitForCountAsync(3);
+        Assert.Equal([0, 1, 2], events.Select(e => e.GetPayload(TestPayloads.Numbered).N));
+    }
+
+    [Fact]
+    public async Task Dispose_ServerNeverReturns_ReportsOutboxAfterRetrying()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var proxy = new FaultProxy(server.Port);
+        var logs = new LogCollector();
+        var client = await ConnectAsync(proxy.Port, "abandoned", TimeSpan.FromSeconds(1), logs);
+        var drops = new DropRecorder(client);
+        await CutAsync(proxy, client);
+        Emit(client, 2);
+
+        var failedBefore = logs.Texts("ReconnectFailed").Count();
+        await client.DisposeAsync().AsTask().WaitAsync(TestBridge.Timeout);
+
+        Assert.True(
+            logs.Texts("ReconnectFailed").Count() > failedBefore,
+            "The client stopped reconnecting when DisposeAsync began, instead of retrying for CloseTimeout.");
+        Assert.Equal(2, drops.Drops.Count);
+        Assert.All(drops.Drops, drop => Assert.Equal(EventDropReason.ClientClosed, drop.Reason));
+        Assert.Equal(2, client.DroppedEventCount);
+        Assert.Equal(0, client.OutboxCount);
+        Assert.Equal(EventBridgeClientState.Closed, client.State);
+    }
+
+    [Fact]
+    public async Task Flush_Connected_ReturnsZeroOnceAcknowledged()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        using var atServer = new EventRecorder(server.Bus, Signal);
+        await using var client = await ConnectAsync(server.Port, "flushed", TestBridge.Timeout, logs: null);
+        Emit(client, 100);
+
+        var left = await client.FlushAsync(TestBridge.Timeout);
+
+        // An acknowledged event has been emitted on the server's bus, which runs local consumers during the emit.
+        Assert.Equal(0, left);
+        Assert.Equal(0, client.OutboxCount);
+        Assert.Equal(100, atServer.Count);
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Flush_WhileReconnecting_ReturnsZeroOnceResent()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        using var atServer = new EventRecorder(server.Bus, Signal);
+        await using var proxy = new FaultProxy(server.Port);
+        var logs = new LogCollector();
+        await using var client = await ConnectAsync(proxy.Port, "flushed", TestBridge.Timeout, logs);
+        await CutAsync(proxy, client);
+        Emit(client, 3);
+
+        var failedBefore = logs.Texts("ReconnectFailed").Count();
+        var flushing = client.FlushAsync(TestBridge.Timeout);
+        await TestBridge.WaitUntilAsync(
+            () => logs.Texts("ReconnectFailed").Count() > failedBefore, "the client retries while it flushes");
+        Assert.False(flushing.IsCompleted, "FlushAsync returned before the server came back.");
+        proxy.ResetNewConnections = false;
+        var left = await flushing.WaitAsync(TestBridge.Timeout);
+
+        Assert.Equal(0, left);
+        Assert.Equal([0, 1, 2], atServer.Events.Select(e => e.GetPayload(TestPayloads.Numbered).N));
+        Assert.Equal(EventBridgeClientState.Connected, client.State);
+    }
+
+    [Fact]
+    public async Task Flush_TimeoutPasses_KeepsEvents()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        using var atServer = new EventRecorder(server.Bus, Signal);
+        await using var proxy = new FaultProxy(server.Port);
+        await using var client = await ConnectAsync(proxy.Port, "patient", TestBridge.Timeout, logs: null);
+        await CutAsync(proxy, client);
+        Emit(client, 2);
+
+        var leftWhileAway = await client.FlushAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(TestBridge.Timeout);
+        proxy.ResetNewConnections = false;
+        var leftAfterReturn = await client.FlushAsync(TestBridge.Timeout);
+
+        Assert.Equal(2, leftWhileAway);
+        Assert.Equal(0, leftAfterReturn);
+        Assert.Equal(0, client.DroppedEventCount);
+        Assert.Equal([0, 1], atServer.Events.Select(e => e.GetPayload(TestPayloads.Numbered).N));
+    }
+
+    [Fact]
+    public async Task Flush_ReconnectOff_ReturnsAtOnce()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var proxy = new FaultProxy(server.Port);
+        await using var client = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
+        {
+            Port = proxy.Port,
+            Name = "one-shot",
+            Reconnect = false,
+        });
+        await client.ConnectAsync();
+        proxy.Reset();
+        await TestBridge.WaitUntilAsync(
+            () => client.State == EventBridgeClientState.Disconnected, "the client notices the reset");
+        Emit(client, 2);
+
+        // An infinite flush that did not see that no connection will come would hang until the test's bound.
+        var left = await client.FlushAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestBridge.Timeout);
+
+        Assert.Equal(2, left);
+        Assert.Equal(2, client.OutboxCount);
+    }
+
+    [Fact]
+    public async Task Flush_NeverConnected_ReturnsAtOnce()
+    {
+        await using var client = new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { Port = TestBridge.FreePort(), Name = "idle" });
+
+        var left = await client.FlushAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestBridge.Timeout);
+
+        Assert.Equal(0, left);
+    }
+
+    [Fact]
+    public async Task Flush_NegativeTimeout_Throws()
+    {
+        await using var client = new EventBridgeClient(
+            new EventBus(), new EventBridgeClientOptions { Port = TestBridge.FreePort(), Name = "idle" });
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.FlushAsync(TimeSpan.FromSeconds(-2)));
+
+        Assert.Equal("timeout", error.ParamName);
+    }
+
+    [Fact]
+    public void Options_NegativeCloseTimeout_Rejected()
+    {
+        var options = new EventBridgeClientOptions { CloseTimeout = TimeSpan.FromSeconds(-1) };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new EventBridgeClient(new EventBus(), options));
+
+        Assert.Contains("CloseTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<EventBridgeClient> ConnectAsync(int port, string name, TimeSpan closeTimeout, LogCollector? logs)
+    {
+        TestPayloads.Register();
+        var client = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
+        {
+            Port = port,
+            Name = name,
+            CloseTimeout = closeTimeout,
+            LoggerFactory = logs,
+
+            // Frequent attempts, so that each wait in these tests spans several of them.
+            ReconnectDelay = TimeSpan.FromMilliseconds(20),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(100),
+        });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    /// <summary>Cuts the client's connection and makes the proxy reset its reconnection attempts.</summary>
+    private static async Task CutAsync(FaultProxy proxy, EventBridgeClient client)
+    {
+        proxy.ResetNewConnections = true;
+        proxy.Reset();
+        await TestBridge.WaitUntilAsync(
+            () => client.State == EventBridgeClientState.Reconnecting, "the client notices the reset");
+    }
+
+    private static void Emit(EventBridgeClient client, int count)
+    {
+        for (var n = 0; n < count; n++)
+        {
+            client.Bus.Emit(Signal, new Numbered(client.Name, n));
+        }
+    }
+
+    /// <summary>Collects what <see cref="EventBridgeClient.EventDropped"/> reports.</summary>
+    private sealed class DropRecorder
+    {
+        private readonly List<EventDroppedEventArgs> _drops = [];
+
+        public DropRecorder(EventBridgeClient client)
+        {
+            client.EventDropped += (_, drop) =>
+            {
+                lock (_drops)
+                {
+                    _drops.Add(drop);
+                }
+            };
+        }
+
+        public IReadOnlyList<EventDroppedEventArgs> Drops
+        {
+            get
+            {
+                lock (_drops)
+                {
+                    return [.. _drops];
+                }
+            }
+        }
+    }
+}
