@@ -90,12 +90,7 @@ public sealed partial class EventBridgeServer
 
             await connection.ReadFramesAsync(
                 frame => HandleFrame(session, frame),
-                length => Reject(
-                    session,
-                    "frame_too_large",
-                    $"The frame is longer than the maximum of {_options.MaxFrameBytes} bytes ({length} bytes or more); " +
-                    "it is discarded up to its line end.",
-                    seq: null),
+                length => RejectOversized(session, length),
                 () => SendPendingAck(session),
                 first => AcceptFirstByte(session, first)).ConfigureAwait(false);
         }
@@ -139,6 +134,20 @@ public sealed partial class EventBridgeServer
                 Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientDisconnected, session.Origin));
             }
         }
+    }
+
+    private void RejectOversized(ClientSession session, long length)
+    {
+        var tooLong = $"The frame is longer than the maximum of {_options.MaxFrameBytes} bytes ({length} bytes or more)";
+        if (!session.Authenticated)
+        {
+            // As with an unparsable first frame, a client whose first frame is too long to be a hello will not
+            // authenticate later, so it learns why now instead of waiting for the handshake timeout.
+            RejectAuthentication(session, "auth_failed", $"A hello frame with a valid token must come first. {tooLong}.");
+            return;
+        }
+
+        Reject(session, "frame_too_large", $"{tooLong}; it is discarded up to its line end.", seq: null);
     }
 
     /// <summary>

@@ -515,8 +515,8 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Pings every client each <see cref="EventBridgeServerOptions.PingInterval"/>, and closes clients that ping
-    /// themselves but have been silent for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
+    /// Pings every authenticated client each <see cref="EventBridgeServerOptions.PingInterval"/>, and closes clients
+    /// that ping themselves but have been silent for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
     /// </summary>
     private async Task HeartbeatLoopAsync()
     {
@@ -549,7 +549,12 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
                         continue;
                     }
 
-                    session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
+                    // A client that has not authenticated gets only error frames about its own frames. The handshake
+                    // timeout, not a ping, ends its connection when its peer has vanished.
+                    if (session.Authenticated)
+                    {
+                        session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
+                    }
                 }
             }
         }

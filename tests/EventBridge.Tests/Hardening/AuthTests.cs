@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Text.Json;
 using EventBridge.Tests.Bridge;
 using TestBridge = EventBridge.Tests.Bridge.Bridge;
 
@@ -88,6 +89,62 @@ public sealed class AuthTests
 
         // Bob's recorder sees only his own local event: nothing from the late client was relayed.
         Assert.DoesNotContain(atBob.Events, e => e.IsRemote);
+    }
+
+    [Fact]
+    public async Task Unauthenticated_GetsOnlyOwnErrors()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            AuthToken = SharedToken,
+            HandshakeTimeout = TimeSpan.FromSeconds(2),
+            PingInterval = TimeSpan.FromMilliseconds(50),
+        });
+        await using var bob = await TestBridge.ConnectAsync(server, "bob", o => o with { AuthToken = SharedToken });
+        await using var silent = await RawClient.ConnectAsync(server.Port);
+        await silent.SendAsync("""{"type":"ping"}""" + "\n");
+        bob.Bus.Emit("chat", new ChatLine("bob", "not for the silent client"));
+
+        // Many server pings fall within the handshake timeout, and none of them reaches this client.
+        var frames = new List<string>();
+        while (true)
+        {
+            byte[] line;
+            try
+            {
+                line = await silent.ReadLineAsync();
+            }
+            catch (IOException)
+            {
+                break;
+            }
+
+            var frame = JsonDocument.Parse(line).RootElement;
+            frames.Add(RawClient.Type(frame) + ":" + (frame.TryGetProperty("code", out var code) ? code.GetString() : ""));
+        }
+
+        Assert.Equal(["error:auth_required", "error:auth_timeout"], frames);
+    }
+
+    [Fact]
+    public async Task OversizedFirstFrame_AuthFailedAtOnce()
+    {
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            AuthToken = SharedToken,
+            MaxFrameBytes = 1024,
+            HandshakeTimeout = TimeSpan.FromMinutes(5),
+        });
+        await using var client = await RawClient.ConnectAsync(server.Port);
+
+        // No line end: the server rejects the frame as soon as it passes the limit.
+        await client.SendAsync("{\"type\":\"hello\",\"name\":\"big\",\"token\":\"" + new string('x', 4096));
+        var error = await client.ReadFrameAsync(frame => RawClient.Type(frame) == "error");
+        await client.WaitForCloseAsync();
+
+        Assert.Equal("auth_failed", error.GetProperty("code").GetString());
+        Assert.Contains("maximum of 1024 bytes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 0, "the server removes the client");
     }
 
     [Fact]
