@@ -328,8 +328,12 @@ public sealed partial class EventBridgeServer
 
         // Set before the client joins, so that replayed events are filtered too.
         session.Interest = frame.Receive is { } patterns ? new SignalPermissions(patterns, Deny: null) : null;
+
+        // The connect line is logged before the join, so that the join's resume lines follow it. The connected event
+        // is still emitted after the join, so that what the bus's consumers send in reply reaches the client.
+        Log.ClientConnected(_logger, session.Id, session.Origin.Name, session.Address);
         Join(session, frame.Resume, welcome: true);
-        Announce(session);
+        Announce(session, logged: true);
     }
 
     /// <summary>
@@ -498,7 +502,9 @@ public sealed partial class EventBridgeServer
             (session.Origin, _options.Name, _options.MaxFrameBytes, replay),
             static (buffer, state) => FrameWriter.WriteWelcome(buffer, state.Origin, state.Name, state.MaxFrameBytes, state.replay));
 
-    private void Announce(ClientSession session)
+    /// <param name="session">The client.</param>
+    /// <param name="logged">Whether the caller logged the client's connect line already.</param>
+    private void Announce(ClientSession session, bool logged = false)
     {
         if (session.Announced)
         {
@@ -506,7 +512,11 @@ public sealed partial class EventBridgeServer
         }
 
         session.Announced = true;
-        Log.ClientConnected(_logger, session.Id, session.Origin.Name, session.Address);
+        if (!logged)
+        {
+            Log.ClientConnected(_logger, session.Id, session.Origin.Name, session.Address);
+        }
+
         Bus.EmitInternal(EventMessage.Create(EventBridgeSignals.ClientConnected, session.Origin));
     }
 

@@ -162,6 +162,28 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task LateResume_LogsConnectedFirst()
+    {
+        var logs = new LogCollector();
+        await using var server = await TestBridge.StartServerAsync(new EventBridgeServerOptions { LoggerFactory = logs });
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        await using var late = await RawClient.ConnectAsync(server.Port);
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the server accepts the late client");
+        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+        await late.ReadFrameAsync(frame => Signal(frame) is not null);
+
+        await HelloAsync(late, "late", """{"client":"c1","run":"an-earlier-server"}""");
+
+        // The server queues the welcome before it logs the resume, so the test waits for the last line.
+        await TestBridge.WaitUntilAsync(() => logs.Contains("LateResume"), "the server logs the late resume");
+        var names = logs.Entries
+            .Where(entry => entry.Text.Contains("(late)", StringComparison.Ordinal))
+            .Select(entry => entry.Id.Name)
+            .ToList();
+        Assert.Equal(["ClientConnected", "ClientResumed", "LateResume"], names);
+    }
+
+    [Fact]
     public async Task ReplayFile_AwayAcrossRestart_GetsEvents()
     {
         var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():N}.jsonl");
@@ -243,7 +265,9 @@ public sealed class ReplayTests
     {
         await using var server = await TestBridge.StartServerAsync();
         await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
-        await sender.SendAsync("""{"signal":"n","kwargs":{"n":1}}""" + "\n");
+
+        // Handled before the listener connects, so the event is not among those relayed since then.
+        await sender.SendAndWaitAsync("""{"signal":"n","kwargs":{"n":1}}""");
         await using var listener = await RawClient.ConnectAsync(server.Port);
         await TestBridge.WaitUntilAsync(() => server.ClientCount == 2, "the server accepts the listener");
         await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");

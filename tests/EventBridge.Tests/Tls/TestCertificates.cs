@@ -101,9 +101,28 @@ internal sealed class TestCertificates : IDisposable
         return X509CertificateLoader.LoadCertificate(withKey.RawData);
     }
 
+    /// <summary>Creates a self-signed server certificate for <paramref name="names"/>, as <c>openssl req -x509</c> does.</summary>
+    public static X509Certificate2 CreateSelfSigned(params string[] names)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = CreateServerRequest(names, key);
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+    }
+
     private static X509Certificate2 Issue(string[] names, X509Certificate2 issuer, ECDsa issuerKey, TimeSpan validFor)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = CreateServerRequest(names, key);
+        var now = DateTimeOffset.UtcNow;
+        var generator = X509SignatureGenerator.CreateForECDsa(issuerKey);
+        using var issued = request.Create(issuer.SubjectName, generator, now.AddMinutes(-5), now + validFor, NewSerialNumber());
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>Returns a request for a server certificate whose subject alternative names are <paramref name="names"/>.</summary>
+    private static CertificateRequest CreateServerRequest(string[] names, ECDsa key)
+    {
         var request = new CertificateRequest("CN=" + names[0], key, HashAlgorithmName.SHA256);
         var alternativeNames = new SubjectAlternativeNameBuilder();
         foreach (var name in names)
@@ -122,10 +141,7 @@ internal sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([s_serverAuthentication], false));
-        var now = DateTimeOffset.UtcNow;
-        var generator = X509SignatureGenerator.CreateForECDsa(issuerKey);
-        using var issued = request.Create(issuer.SubjectName, generator, now.AddMinutes(-5), now + validFor, NewSerialNumber());
-        return issued.CopyWithPrivateKey(key);
+        return request;
     }
 
     private static byte[] NewSerialNumber()

@@ -114,6 +114,29 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Untrusted_MessageNamesChainStatus()
+    {
+        // The status in the message is what the chain check of .NET on Linux (OpenSSL) reports for each certificate.
+        var fromPrivateCa = _certificates.IssueServerCertificate("127.0.0.1");
+        await using var privateCaServer = await StartTlsServerAsync(fromPrivateCa);
+        await using var withCaServer = await TestBridge.StartServerAsync(new EventBridgeServerOptions
+        {
+            Tls = new EventBridgeServerTlsOptions(fromPrivateCa, [_certificates.Ca]),
+        });
+        await using var selfSignedServer = await StartTlsServerAsync(TestCertificates.CreateSelfSigned("127.0.0.1"));
+
+        var privateCa = await ConnectFailingAsync(privateCaServer, new EventBridgeClientTlsOptions());
+        var withCa = await ConnectFailingAsync(withCaServer, new EventBridgeClientTlsOptions());
+        var selfSigned = await ConnectFailingAsync(selfSignedServer, new EventBridgeClientTlsOptions());
+
+        Assert.Contains("is not trusted (PartialChain: ", privateCa.Message, StringComparison.Ordinal);
+
+        // Giving the server its CA as an intermediate certificate does not change the status.
+        Assert.Contains("is not trusted (PartialChain: ", withCa.Message, StringComparison.Ordinal);
+        Assert.Contains("is not trusted (UntrustedRoot: ", selfSigned.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OtherCa_Rejected()
     {
         await using var server = await StartTlsServerAsync(_certificates.IssueServerCertificate("127.0.0.1"));
