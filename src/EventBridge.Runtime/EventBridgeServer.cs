@@ -22,6 +22,9 @@ namespace EventBridge;
 /// </remarks>
 public sealed partial class EventBridgeServer : IAsyncDisposable
 {
+    /// <summary>The number of groups the heartbeat checks in turn, one per tick; see <c>HeartbeatLoopAsync</c>.</summary>
+    private const int PingSlices = 16;
+
     private const int NotStarted = 0;
     private const int Running = 1;
     private const int Stopped = 2;
@@ -515,9 +518,15 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Pings every authenticated client each <see cref="EventBridgeServerOptions.PingInterval"/>, and closes clients
-    /// that ping themselves but have been silent for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
+    /// Pings each authenticated client that sent nothing for a <see cref="EventBridgeServerOptions.PingInterval"/>, and
+    /// closes clients that ping themselves but have been silent for longer than <see cref="EventBridgeServerOptions.IdleTimeout"/>.
     /// </summary>
+    /// <remarks>
+    /// The clients are checked in <see cref="PingSlices"/> groups, one group per tick, so that each is still checked
+    /// once per interval but the pings of many connections do not go out at once: 10,000 pings and their pongs in one
+    /// burst held up relayed events by several hundred milliseconds. A client heard from within the interval is
+    /// evidently connected and is not pinged; .NET clients ping the server themselves and count its pongs.
+    /// </remarks>
     private async Task HeartbeatLoopAsync()
     {
         if (_options.PingInterval <= TimeSpan.Zero)
@@ -525,14 +534,22 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.PingInterval);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, _options.PingInterval.TotalMilliseconds / PingSlices)));
+        var pingAfter = (long)_options.PingInterval.TotalMilliseconds;
+        var tick = 0L;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
+                var slice = tick++ % PingSlices;
                 var now = Environment.TickCount64;
-                foreach (var session in _sessions.Values)
+                foreach (var session in Volatile.Read(ref _sessionList))
                 {
+                    if (session.Id % PingSlices != slice)
+                    {
+                        continue;
+                    }
+
                     var silence = now - Interlocked.Read(ref session.LastReceived);
                     if (session.Pings && _options.IdleTimeout > TimeSpan.Zero && silence > _options.IdleTimeout.TotalMilliseconds)
                     {
@@ -551,7 +568,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
 
                     // A client that has not authenticated gets only error frames about its own frames. The handshake
                     // timeout, not a ping, ends its connection when its peer has vanished.
-                    if (session.Authenticated)
+                    if (session.Authenticated && silence >= pingAfter)
                     {
                         session.Connection.Send(0, static (buffer, _) => FrameWriter.WriteControl(buffer, "ping", []));
                     }

@@ -96,8 +96,10 @@ public sealed record EventBridgeServerOptions
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How often the server pings every client. Default: 15 seconds, the client's own interval.
-    /// <see cref="TimeSpan.Zero"/> turns server pings and the idle check off.
+    /// How long a client may send nothing before the server pings it, and how often the server checks each client for
+    /// the idle timeout. Default: 15 seconds, the client's own interval. The checks are spread over the interval, so
+    /// that many connections are not pinged at once. <see cref="TimeSpan.Zero"/> turns server pings and the idle check
+    /// off.
     /// </summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -57,7 +57,7 @@ internal sealed class ServeLimitOptions
         };
         _pingInterval = new Option<double>("--ping-interval")
         {
-            Description = "How often the server pings every client, in seconds; 0 turns server pings and the idle check off.",
+            Description = "How long a client may send nothing before the server pings it, in seconds; 0 turns server pings and the idle check off.",
             DefaultValueFactory = _ => defaults.PingInterval.TotalSeconds,
             CustomParser = Validation.NonNegativeSeconds,
             HelpName = "seconds",

@@ -87,6 +87,52 @@ public sealed class HeartbeatTests
     }
 
     [Fact]
+    public async Task ClientThatSends_NotPingedUntilSilent()
+    {
+        var options = new EventBridgeServerOptions { PingInterval = TimeSpan.FromMilliseconds(500), IdleTimeout = TimeSpan.Zero };
+        await using var server = await TestBridge.StartServerAsync(options);
+        await using var listener = await RawClient.ConnectAsync(server.Port, hello: "listener");
+        await using var talker = await RawClient.ConnectAsync(server.Port, hello: "talker");
+
+        using var stop = new CancellationTokenSource();
+        var talking = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await talker.SendAsync("""{"signal":"chatter","args":[],"kwargs":{}}""" + "\n");
+                await Task.Delay(50);
+            }
+        });
+
+        // While the listener, which sends nothing, is pinged three times, the talker is heard from all along.
+        for (var i = 0; i < 3; i++)
+        {
+            await listener.ReadFrameAsync(frame => RawClient.Type(frame) == "ping");
+        }
+
+        await stop.CancelAsync();
+        await talking;
+        var pingsWhileTalking = 0;
+        try
+        {
+            while (true)
+            {
+                await talker.ReadFrameAsync(frame => RawClient.Type(frame) == "ping", TimeSpan.FromMilliseconds(100));
+                pingsWhileTalking++;
+            }
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        // One ping is allowed for a send loop that a busy machine held up for a whole interval.
+        Assert.InRange(pingsWhileTalking, 0, 1);
+
+        // Once silent, the talker is pinged like any other client.
+        await talker.ReadFrameAsync(frame => RawClient.Type(frame) == "ping");
+    }
+
+    [Fact]
     public async Task ServerPing_AnsweredByClient()
     {
         // A scripted server, so that the test sees exactly what the client writes back.
