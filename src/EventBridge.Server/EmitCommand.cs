@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using EventBridge.Internal;
@@ -8,10 +12,22 @@ namespace EventBridge.Server;
 
 /// <summary>
 /// The <c>emit</c> command: connects to a server, sends one or more events built from JSON, and waits until the
-/// server has acknowledged them.
+/// server has acknowledged them, across reconnections, for up to <c>--timeout</c> in total.
 /// </summary>
 internal static partial class EmitCommand
 {
+    /// <summary>
+    /// The maximum wait between connection attempts, both before the first connection and while the client
+    /// reconnects. Short, because emit waits for the server for only --timeout, which is usually seconds.
+    /// </summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The client's close timeout: how long disposing it may still wait for acks once --timeout has passed, and for the
+    /// bye frame to be written. A bye frame takes well under this on a working connection.
+    /// </summary>
+    private static readonly TimeSpan MaxCloseTimeout = TimeSpan.FromMilliseconds(250);
+
     public static Command Create()
     {
         var signal = new Argument<string>("signal")
@@ -42,7 +58,8 @@ internal static partial class EmitCommand
         };
         var timeout = new Option<double>("--timeout")
         {
-            Description = "How long to wait, after sending, for the server to acknowledge the events, in seconds.",
+            Description = "How long to wait in total for the server to take the events, in seconds: to connect, to " +
+                "reconnect after a lost connection, and to acknowledge every event.",
             DefaultValueFactory = _ => 10,
             CustomParser = Validation.PositiveSeconds,
             HelpName = "seconds",
@@ -56,8 +73,9 @@ internal static partial class EmitCommand
             "emit",
             "Send events to a server and exit once the server has acknowledged them. The token for a server that " +
             $"requires one is read from the {ServeLimitOptions.TokenVariable} environment variable. Exit status: 0 when " +
-            "the server acknowledged every event, 1 when the server cannot be reached or does not acknowledge in time, " +
-            "2 for invalid input, 3 when the server rejected an event, for example one the token may not publish.")
+            "the server acknowledged every event, 1 when the server cannot be reached or does not acknowledge every " +
+            "event within --timeout, 2 for invalid input, 3 when the server rejected an event, for example one the " +
+            "token may not publish.")
         {
             signal,
             kwargs,
@@ -121,12 +139,16 @@ internal static partial class EmitCommand
         }
 
         var address = options.Host + ":" + options.Port;
+        var started = Stopwatch.GetTimestamp();
 
-        // The client keeps each event in its outbox until the server acknowledges it, and disposing the client waits
-        // up to the close timeout for that. An outbox as large as the request means no event is dropped for room.
+        // FlushAsync waits for the acks within --timeout, so disposing only sends bye, and CloseTimeout bounds how
+        // long a run whose time is up waits past --timeout. An outbox as large as the request means no event is
+        // dropped for room. Reconnection attempts during the wait come at most a second apart, so a restarted server
+        // is found soon after it listens.
         options = options with
         {
-            CloseTimeout = request.Timeout,
+            CloseTimeout = request.Timeout < MaxCloseTimeout ? request.Timeout : MaxCloseTimeout,
+            MaxReconnectDelay = MaxRetryDelay,
             OutboxCapacity = Math.Max(request.Count, options.OutboxCapacity),
         };
         var unconfirmed = 0;
@@ -138,15 +160,11 @@ internal static partial class EmitCommand
             Log.EventNotConfirmed(logger, dropped.Message.Signal, dropped.Message.Id.ToString(), dropped.Reason);
         };
         client.ServerErrorReceived += (_, error) => rejections.Record(error);
-        try
-        {
-            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (ServerAddress.IsConnectFailure(exception))
+        var deadline = started + (long)(request.Timeout.TotalSeconds * Stopwatch.Frequency);
+        if (await ConnectAsync(client, options, deadline, logger, cancellationToken).ConfigureAwait(false) is { } failure)
         {
             await client.DisposeAsync().ConfigureAwait(false);
-            Log.ConnectFailed(logger, exception, address);
-            await Console.Error.WriteLineAsync(ServerAddress.DescribeConnectFailure(exception, options)).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(failure).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
@@ -155,9 +173,13 @@ internal static partial class EmitCommand
             bus.Emit(message);
         }
 
-        // Disposing waits for the acks, and the server sends the error for a rejected event before the ack that
-        // covers it, so every rejection has been recorded once the client is disposed.
+        await client.FlushAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
+        var lostConnection = client.State != EventBridgeClientState.Connected;
+
+        // Disposing reports what is still unacknowledged, and the server sends the error for a rejected event before
+        // the ack that covers it, so every rejection has been recorded once the client is disposed.
         await client.DisposeAsync().ConfigureAwait(false);
+        var waited = Stopwatch.GetElapsedTime(started);
         if (rejections.Count > 0)
         {
             await Console.Error.WriteLineAsync(rejections.Describe(address)).ConfigureAwait(false);
@@ -166,10 +188,11 @@ internal static partial class EmitCommand
 
         if (Volatile.Read(ref unconfirmed) is var missing and > 0)
         {
+            var cause = lostConnection ? "; the connection was lost and could not be re-established in time" : string.Empty;
             await Console.Error.WriteLineAsync(
                 $"The server at {address} did not acknowledge {missing} of {request.Count} events within " +
-                $"{request.Timeout.TotalSeconds} s; they may not have been delivered. Pass --log-level warning to " +
-                "see the client's warnings about the connection.").ConfigureAwait(false);
+                $"{Seconds(waited)} s{cause}. They may not have been delivered. Pass --log-level warning to see the " +
+                "client's warnings about the connection.").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 
@@ -177,6 +200,92 @@ internal static partial class EmitCommand
         Console.Out.WriteLine($"emitted {request.Count} {noun} '{request.Signal}' to {address}");
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// Connects, retrying failed attempts until <paramref name="deadline"/>, because a server that is starting or
+    /// restarting refuses connections for a moment. A rejected token, a TLS mismatch or an unknown host fails at
+    /// once, since another attempt would fail the same way.
+    /// </summary>
+    /// <returns><see langword="null"/> once connected, else the line for standard error.</returns>
+    private static async Task<string?> ConnectAsync(
+        EventBridgeClient client,
+        EventBridgeClientOptions options,
+        long deadline,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var address = options.Host + ":" + options.Port;
+        var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        var attempt = 0;
+        while (true)
+        {
+            attempt++;
+            using (var timeLeft = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeLeft.CancelAfter(Remaining(deadline));
+                try
+                {
+                    await client.ConnectAsync(timeLeft.Token).ConfigureAwait(false);
+                    return null;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // --timeout passed during this attempt. The error of an earlier attempt is more specific.
+                    failure ??= new TimeoutException("The server did not accept the connection and welcome the client in time.");
+                    break;
+                }
+                catch (Exception exception) when (ServerAddress.IsConnectFailure(exception))
+                {
+                    failure = exception;
+                    Log.ConnectFailed(logger, exception, address);
+                }
+            }
+
+            if (!IsWorthRetrying(failure))
+            {
+                return ServerAddress.DescribeConnectFailure(failure, options);
+            }
+
+            var remaining = Remaining(deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var delay = RetryDelay(attempt);
+            delay = delay < remaining ? delay : remaining;
+            Log.ConnectRetrying(logger, address, attempt, failure.Message, delay.TotalMilliseconds);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+
+        var tried = $"within {Seconds(Stopwatch.GetElapsedTime(started))} s ({attempt} {(attempt == 1 ? "attempt" : "attempts")})";
+        return ServerAddress.DescribeConnectFailure(failure, options, tried);
+    }
+
+    private static bool IsWorthRetrying(Exception failure) =>
+        failure is not AuthenticationException
+        && failure is not SocketException { SocketErrorCode: SocketError.HostNotFound };
+
+    /// <summary>
+    /// The wait before retry <paramref name="attempt"/> (1-based): 100 ms doubled for each earlier retry, at most
+    /// <see cref="MaxRetryDelay"/>, then randomized by ±20 % so that emits started together do not retry in step.
+    /// </summary>
+    private static TimeSpan RetryDelay(int attempt)
+    {
+        var exponential = 100.0 * (1 << Math.Min(attempt - 1, 10));
+        var capped = Math.Min(exponential, MaxRetryDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    /// <summary>Returns the time until <paramref name="deadline"/>, a <see cref="Stopwatch"/> timestamp, or zero.</summary>
+    private static TimeSpan Remaining(long deadline)
+    {
+        var ticks = deadline - Stopwatch.GetTimestamp();
+        return ticks > 0 ? TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency) : TimeSpan.Zero;
+    }
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Checks the JSON arguments and rewrites them without whitespace: frames are single lines, so a payload typed
@@ -260,6 +369,12 @@ internal static partial class EmitCommand
             EventName = "EmitEventNotConfirmed")]
         public static partial void EventNotConfirmed(ILogger logger, string signal, string eventId, EventDropReason reason);
 
-        // Next free id in this range: 5103. Ids 5200 and up belong to tail, 5300 and up to bench.
+        [LoggerMessage(5103, LogLevel.Information,
+            "Connecting to {Address} failed (attempt {Attempt}): {Reason}; retrying in {DelayMilliseconds:0} ms",
+            EventName = "EmitConnectRetrying")]
+        public static partial void ConnectRetrying(
+            ILogger logger, string address, int attempt, string reason, double delayMilliseconds);
+
+        // Next free id in this range: 5104. Ids 5200 and up belong to tail, 5300 and up to bench.
     }
 }

@@ -64,10 +64,16 @@ internal sealed class ServerAddress
     }
 
     /// <summary>Returns the message for a failed connection attempt, with the options that may fix it.</summary>
-    public static string DescribeConnectFailure(Exception exception, EventBridgeClientOptions options)
+    /// <param name="exception">The failure of the last attempt.</param>
+    /// <param name="options">The options the attempts used.</param>
+    /// <param name="tried">How long and how often the command tried, such as "within 10.0 s (14 attempts)", or null.</param>
+    public static string DescribeConnectFailure(Exception exception, EventBridgeClientOptions options, string? tried = null)
     {
         // Socket errors come without a final period, and the messages of this project's exceptions with one.
-        var failure = $"Cannot connect to the EventBridge server at {options.Host}:{options.Port}: {exception.Message.TrimEnd('.')}. ";
+        var server = $"the EventBridge server at {options.Host}:{options.Port}";
+        var failure = tried is null
+            ? $"Cannot connect to {server}: {exception.Message.TrimEnd('.')}. "
+            : $"Cannot connect to {server} {tried}: {exception.Message.TrimEnd('.')}. ";
         if (exception is not AuthenticationException)
         {
             return failure + "Check that 'eventbridge serve' runs there, or pass --host and --port.";

@@ -134,10 +134,11 @@ public sealed class EmitTailTests
     public async Task Emit_NoServer_ExitsOneWithOneLine()
     {
         var port = UnusedPort();
-        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "--port", Port(port));
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "--port", Port(port), "--timeout", "1");
         Assert.Equal(1, exitCode);
         var line = Assert.Single(emit.ErrorLines);
-        Assert.StartsWith("Cannot connect", line, StringComparison.Ordinal);
+        Assert.StartsWith($"Cannot connect to the EventBridge server at 127.0.0.1:{port} within ", line, StringComparison.Ordinal);
+        Assert.Matches(@" s \(\d+ attempts?\): ", line);
     }
 
     [Fact]
