@@ -88,6 +88,32 @@ public readonly struct EventId : IEquatable<EventId>
             && _low.TryFormat(destination[16..], out _, "x16", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Writes a compact id's 32 hexadecimal digits as UTF-8 into <paramref name="destination"/>, which holds at least
+    /// 32 bytes. Returns <see langword="false"/>, and writes nothing, for an id kept as text.
+    /// </summary>
+    internal bool TryFormatCompactUtf8(Span<byte> destination)
+    {
+        if (_text is not null)
+        {
+            return false;
+        }
+
+        WriteHex(destination[..16], _high);
+        WriteHex(destination[16..32], _low);
+        return true;
+    }
+
+    private static void WriteHex(Span<byte> destination, ulong value)
+    {
+        var digits = "0123456789abcdef"u8;
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = digits[(int)(value & 0xF)];
+            value >>= 4;
+        }
+    }
+
     /// <summary>The number of characters that <see cref="TryFormat"/> writes.</summary>
     public int FormattedLength => _text?.Length ?? 32;
 

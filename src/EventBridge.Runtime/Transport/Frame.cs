@@ -139,20 +139,38 @@ internal readonly struct Frame
                 MarkOnce(ref seen, 4, "kwargs");
                 kwargs = ReadContainer(ref reader, JsonTokenType.StartObject, "kwargs");
             }
-            else if (reader.ValueTextEquals("type"u8))
+            else if (reader.ValueTextEquals("id"u8))
             {
-                MarkOnce(ref seen, 8, "type");
-                type = ReadString(ref reader, "type", nullable: false);
+                MarkOnce(ref seen, 32, "id");
+                (hasId, id) = ReadId(ref reader);
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
                 MarkOnce(ref seen, 16, "namespace");
                 ns = ReadCachedString(ref reader, "namespace", nullable: true);
             }
-            else if (reader.ValueTextEquals("id"u8))
+            else if (reader.ValueTextEquals("source"u8))
             {
-                MarkOnce(ref seen, 32, "id");
-                (hasId, id) = ReadId(ref reader);
+                MarkOnce(ref seen, 512, "source");
+                hasSource = true;
+                (sourceName, sourceAddress) = ReadSource(ref reader);
+            }
+            else if (reader.ValueTextEquals("time"u8))
+            {
+                // Every event frame has it and nothing reads it, so it is skipped here rather than after every other
+                // member name has been compared.
+                reader.Read();
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("seq"u8))
+            {
+                MarkOnce(ref seen, 256, "seq");
+                seq = ReadSequence(ref reader);
+            }
+            else if (reader.ValueTextEquals("type"u8))
+            {
+                MarkOnce(ref seen, 8, "type");
+                type = ReadString(ref reader, "type", nullable: false);
             }
             else if (reader.ValueTextEquals("name"u8))
             {
@@ -176,21 +194,10 @@ internal readonly struct Frame
             {
                 message = ReadString(ref reader, "message", nullable: true);
             }
-            else if (reader.ValueTextEquals("seq"u8))
-            {
-                MarkOnce(ref seen, 256, "seq");
-                seq = ReadSequence(ref reader);
-            }
             else if (reader.ValueTextEquals("acks"u8))
             {
                 reader.Read();
                 acks = reader.TokenType == JsonTokenType.True;
-            }
-            else if (reader.ValueTextEquals("source"u8))
-            {
-                MarkOnce(ref seen, 512, "source");
-                hasSource = true;
-                (sourceName, sourceAddress) = ReadSource(ref reader);
             }
             else if (reader.ValueTextEquals("receive"u8))
             {

@@ -106,6 +106,16 @@ internal static class FrameWriter
 
     private static void WriteIdValue(Utf8JsonWriter writer, EventId id)
     {
+        // A compact id is hexadecimal digits only, so its quoted UTF-8 text needs neither transcoding nor escaping.
+        Span<byte> quoted = stackalloc byte[34];
+        if (id.TryFormatCompactUtf8(quoted[1..33]))
+        {
+            quoted[0] = (byte)'"';
+            quoted[33] = (byte)'"';
+            writer.WriteRawValue(quoted, skipInputValidation: true);
+            return;
+        }
+
         Span<char> buffer = stackalloc char[64];
         if (id.FormattedLength <= buffer.Length && id.TryFormat(buffer, out var written))
         {
