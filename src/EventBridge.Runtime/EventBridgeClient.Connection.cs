@@ -218,7 +218,12 @@ public sealed partial class EventBridgeClient
         Frame frame;
         try
         {
-            frame = Frame.Parse(bytes, _options.MaxJsonDepth);
+            // Events, nearly every frame, take the scanner's short path; anything else gets the full parse.
+            frame = RelayedFrameScanner.Scan(bytes, _options.MaxJsonDepth);
+            if (frame.Signal is null)
+            {
+                frame = Frame.Parse(bytes, _options.MaxJsonDepth);
+            }
         }
         catch (ProtocolException exception)
         {

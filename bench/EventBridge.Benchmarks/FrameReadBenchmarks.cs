@@ -1,0 +1,24 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using EventBridge.Transport;
+
+namespace EventBridge.Benchmarks;
+
+/// <summary>
+/// Reading the members of one relayed event frame, as a client does for every event it receives: the full parser,
+/// which checks the UTF-8 encoding and every JSON token, against the scanner that clients use for relayed events.
+/// </summary>
+[MemoryDiagnoser]
+public class FrameReadBenchmarks
+{
+    private readonly byte[] _frame = Encoding.UTF8.GetBytes(
+        "{\"source\":{\"name\":\"publisher-0\",\"address\":\"127.0.0.1:40312\"},\"signal\":\"load\",\"args\":[]," +
+        "\"kwargs\":{\"publisher\":0,\"sequence\":123456,\"sent_at\":98765432101,\"padding\":\"" + new string('x', 100) + "\"}," +
+        "\"id\":\"9f2c54e0b7d14a3e000000000001e240\",\"time\":1764900000000,\"seq\":123456}");
+
+    [Benchmark(Baseline = true, Description = "Frame.Parse")]
+    public int Parse() => Frame.Parse(_frame).Kwargs.End.Value;
+
+    [Benchmark(Description = "RelayedFrameScanner.Scan")]
+    public int Scan() => RelayedFrameScanner.Scan(_frame, 64).Kwargs.End.Value;
+}
