@@ -526,30 +526,15 @@ public sealed partial class EventBridgeServer
     /// <param name="prefix">The session's relay prefix, for which <paramref name="pooled"/> has room in front.</param>
     private void RelayFromClient(ClientSession session, Frame frame, PooledFrame pooled, byte[] prefix)
     {
-        var problem = SignalNames.Validate(frame.Signal);
-        if (problem is not null)
+        // A client usually sends one signal many times in a row. The frame parser takes the signal and namespace from a
+        // shared table of strings, so the same references mean the same names, and the checks below ran for them
+        // already, with the same bus.
+        var version = Bus.Version;
+        var checkedBefore = ReferenceEquals(frame.Signal, session.CheckedSignal)
+            && ReferenceEquals(frame.Namespace, session.CheckedNamespace)
+            && version == session.CheckedBusVersion;
+        if (!checkedBefore && !CheckPublish(session, frame))
         {
-            // The name is cut in the message and the log, because a rejected name may be as long as the frame.
-            var shown = frame.Signal is { Length: > 100 } name ? name[..100] + "..." : frame.Signal;
-            Reject(session, "invalid_signal", $"Invalid signal name '{shown}': {problem}.", frame.Seq);
-            return;
-        }
-
-        if (session.Grant is { } grant && !grant.Publish.Permits(frame.Signal!, frame.Namespace))
-        {
-            // Logged here, with the token's name, in place of the generic rejection line, and thinned out the same way.
-            var count = session.Rejections + 1;
-            if (count <= RejectionsLoggedInFull || count % 1000 == 0)
-            {
-                Log.PublishDenied(_logger, session.Id, session.Origin.Name, grant.Name, frame.Signal!, frame.Namespace ?? string.Empty);
-            }
-
-            Reject(
-                session,
-                "permission_denied",
-                $"This client may not publish '{frame.Signal}' in namespace '{frame.Namespace}'; the event was dropped.",
-                frame.Seq,
-                logged: true);
             return;
         }
 
@@ -563,9 +548,20 @@ public sealed partial class EventBridgeServer
             return;
         }
 
+        var reachesOnlyRelay = checkedBefore
+            ? session.CheckedReachesOnlyRelay
+            : Bus.ReachesOnly(_relayWatcher!, frame.Signal!, frame.Namespace);
+        if (!checkedBefore)
+        {
+            session.CheckedSignal = frame.Signal;
+            session.CheckedNamespace = frame.Namespace;
+            session.CheckedBusVersion = version;
+            session.CheckedReachesOnlyRelay = reachesOnlyRelay;
+        }
+
         // A frame with its id and no source of its own, that nothing on the server's bus observes but the relay,
         // is forwarded from the pooled array without a message object.
-        if (frame.HasId && !frame.HasSource && Bus.ReachesOnly(_relayWatcher!, frame.Signal!, frame.Namespace)
+        if (frame.HasId && !frame.HasSource && reachesOnlyRelay
             && CompleteRelayFrame(pooled.Buffer.AsSpan(0, pooled.Length), prefix))
         {
             if (_replay is null)
@@ -601,6 +597,42 @@ public sealed partial class EventBridgeServer
             RelayFrame = !frame.HasSource && frame.HasId && CompleteRelayFrame(bytes, prefix) ? bytes : null,
         };
         Bus.Emit(message);
+    }
+
+    /// <summary>
+    /// Checks that the client may publish the frame's signal in its namespace, and rejects the frame when it may not:
+    /// an invalid signal name, or one its token does not permit.
+    /// </summary>
+    private bool CheckPublish(ClientSession session, Frame frame)
+    {
+        var problem = SignalNames.Validate(frame.Signal);
+        if (problem is not null)
+        {
+            // The name is cut in the message and the log, because a rejected name may be as long as the frame.
+            var shown = frame.Signal is { Length: > 100 } name ? name[..100] + "..." : frame.Signal;
+            Reject(session, "invalid_signal", $"Invalid signal name '{shown}': {problem}.", frame.Seq);
+            return false;
+        }
+
+        if (session.Grant is { } grant && !grant.Publish.Permits(frame.Signal!, frame.Namespace))
+        {
+            // Logged here, with the token's name, in place of the generic rejection line, and thinned out the same way.
+            var count = session.Rejections + 1;
+            if (count <= RejectionsLoggedInFull || count % 1000 == 0)
+            {
+                Log.PublishDenied(_logger, session.Id, session.Origin.Name, grant.Name, frame.Signal!, frame.Namespace ?? string.Empty);
+            }
+
+            Reject(
+                session,
+                "permission_denied",
+                $"This client may not publish '{frame.Signal}' in namespace '{frame.Namespace}'; the event was dropped.",
+                frame.Seq,
+                logged: true);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -922,6 +954,22 @@ public sealed partial class EventBridgeServer
 
         /// <summary>Whether the server has reported the client as connected; set by its hello or first event.</summary>
         public bool Announced { get; set; }
+
+        /// <summary>
+        /// The signal of the last event that passed the publish checks. With <see cref="CheckedNamespace"/>,
+        /// <see cref="CheckedBusVersion"/> and <see cref="CheckedReachesOnlyRelay"/>, it lets the next event of the same
+        /// signal skip the checks; read loop only.
+        /// </summary>
+        public string? CheckedSignal { get; set; }
+
+        /// <summary>The namespace that went with <see cref="CheckedSignal"/>.</summary>
+        public string? CheckedNamespace { get; set; }
+
+        /// <summary>The bus version when <see cref="CheckedSignal"/> was checked; -1 before the first event.</summary>
+        public long CheckedBusVersion { get; set; } = -1;
+
+        /// <summary>Whether an event of <see cref="CheckedSignal"/> reached nothing on the bus but the relay.</summary>
+        public bool CheckedReachesOnlyRelay { get; set; }
 
         /// <summary>The highest sequence number received and not yet acknowledged; read loop only.</summary>
         public long PendingAck { get; set; }

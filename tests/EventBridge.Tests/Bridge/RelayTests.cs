@@ -112,6 +112,29 @@ public sealed class RelayTests
     }
 
     [Fact]
+    public async Task ServerMiddleware_AddedMidStream_SeesLaterEvents()
+    {
+        // The relay skips its checks for a signal it has just checked; a bus change must end that.
+        await using var server = await Bridge.StartServerAsync();
+        await using var alice = await Bridge.ConnectAsync(server, "alice");
+        await using var bob = await Bridge.ConnectAsync(server, "bob");
+        using var atBob = new EventRecorder(bob.Bus, "chat");
+        await Bridge.WaitForClientsAsync(server, 2);
+
+        alice.Bus.Emit("chat", new ChatLine("alice", "before"));
+        await atBob.WaitForCountAsync(1);
+        using var shout = server.Bus.Use(message =>
+            message.Signal == "chat" ? message.WithPayload(message.GetPayload(TestPayloads.ChatLine) with { Text = "CHANGED" }) : message);
+        using var atServer = new EventRecorder(server.Bus, "chat");
+        alice.Bus.Emit("chat", new ChatLine("alice", "after"));
+
+        var messages = await atBob.WaitForCountAsync(2);
+        Assert.Equal("before", messages[0].GetPayload(TestPayloads.ChatLine).Text);
+        Assert.Equal("CHANGED", messages[1].GetPayload(TestPayloads.ChatLine).Text);
+        Assert.Single(await atServer.WaitForCountAsync(1));
+    }
+
+    [Fact]
     public async Task ServerMiddleware_TransformsRelayedEvent()
     {
         await using var server = await Bridge.StartServerAsync();
