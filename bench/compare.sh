@@ -2,7 +2,7 @@
 # Compares EventBridge with nats-server and Redis pub/sub on this machine: installs the peers from Debian's packages
 # if missing, starts all three servers on free ports on 127.0.0.1, runs the same scenarios against each through the
 # load driver (bench/EventBridge.LoadDriver, command "compare"), and writes results.md, results.csv, runs.csv and
-# results.svg. Every process this script starts is stopped by its process id on exit.
+# results.svg. Every process this script starts is stopped by its process id, or the driver's process group, on exit.
 #
 # Usage: bash bench/compare.sh [--quick] [--aot] [--output DIR] [other options of the driver's compare command]
 #   --quick   three scenarios, 3 short runs each, no wait for a quiet machine: about a minute; a harness check only
@@ -33,9 +33,17 @@ fi
 
 work="$(mktemp -d)"
 pids=()
+driver_pid=""
 
 cleanup() {
-    # Stop only the processes this script started, by their process ids; a process that ignores SIGTERM for 10 s is killed.
+    # Stop only the processes this script started, by their process ids. A process that ignores SIGTERM for 10 s is
+    # killed. The driver goes first, with every run process it started (its process group), so that no new run starts
+    # against a server that is stopping.
+    if [[ -n "$driver_pid" ]]; then
+        kill -TERM -- "-$driver_pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 -- "-$driver_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL -- "-$driver_pid" 2>/dev/null || true
+    fi
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -44,6 +52,10 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# A signal ends the script through exit, which runs the cleanup above, with the usual 128 + signal number status.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 fail() {
     echo "compare: $*" >&2
@@ -117,10 +129,15 @@ wait_for_port redis-server "$redis_port" "$redis_pid"
 echo "eventbridge pid $eb_pid port $eb_port; nats-server $("$nats_server" --version 2>&1 | head -1) pid $nats_pid port $nats_port;" \
     "$("$redis_server" --version | cut -d' ' -f1-3) pid $redis_pid port $redis_port"
 
-status=0
-dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare \
+# The driver runs in the background in a process group of its own, which its run processes join, so that the cleanup
+# can stop them all. "wait" returns as soon as a signal arrives, whereas a foreground command would delay the trap until
+# it ended. setsid keeps the driver's process id, because a background job of a script is no process group leader.
+setsid dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare \
     --eventbridge "$eb_port:$eb_pid" --nats "$nats_port:$nats_pid" --redis "$redis_port:$redis_pid" \
-    --output "$output" --command-line "bash bench/compare.sh${original_args:+ $original_args}" "${driver_args[@]}" || status=$?
+    --output "$output" --command-line "bash bench/compare.sh${original_args:+ $original_args}" "${driver_args[@]}" &
+driver_pid=$!
+status=0
+wait "$driver_pid" || status=$?
 for pid in "$eb_pid" "$nats_pid" "$redis_pid"; do
     kill -0 "$pid" 2>/dev/null || fail "a server (pid $pid) exited during the comparison"
 done

@@ -31,6 +31,9 @@ internal sealed record ComparisonOptions(
     string OutputDirectory,
     string Command);
 
+/// <summary>The exception that stops a comparison when a server under comparison has exited.</summary>
+internal sealed class ServerExitedException(string message) : Exception(message);
+
 /// <summary>One finished run: its fields as printed by <see cref="PeerRun"/>, or the reason it failed.</summary>
 internal sealed record RunResult(Scenario Scenario, string System, int Round, double Rate, IReadOnlyDictionary<string, double> Fields, string? Failure)
 {
@@ -69,7 +72,18 @@ internal static class Comparison
             {
                 foreach (var system in options.Systems)
                 {
-                    var result = await RunMeasuredAsync(options, scenario, system, round, rate);
+                    RunResult result;
+                    try
+                    {
+                        result = await RunMeasuredAsync(options, scenario, system, round, rate);
+                    }
+                    catch (ServerExitedException exception)
+                    {
+                        // Results without every system would not compare, so none are written.
+                        Console.Error.WriteLine(exception.Message);
+                        return 1;
+                    }
+
                     results.Add(result);
                     Console.WriteLine(Describe(result));
                 }
@@ -94,6 +108,7 @@ internal static class Comparison
         for (var attempt = 1; attempt <= options.Attempts; attempt++)
         {
             await WaitForQuietAsync(options);
+            ThrowIfAServerExited(options);
             result = await RunOnceAsync(options, scenario, system, round, rate);
             if (result.Failure is not null || !(result["others_busy_share"] > options.DisturbedShare))
             {
@@ -106,6 +121,34 @@ internal static class Comparison
         }
 
         return result;
+    }
+
+    private static void ThrowIfAServerExited(ComparisonOptions options)
+    {
+        if (options.Systems.FirstOrDefault(system => !IsRunning(system.Pid)) is { } exited)
+        {
+            throw new ServerExitedException(
+                $"The {exited.Name} server (pid {exited.Pid}) has exited; stopping the comparison without writing results.");
+        }
+    }
+
+    /// <summary>
+    /// Returns whether the process is running. An exited process that its parent has not reaped yet is a zombie
+    /// (state Z) and counts as exited.
+    /// </summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+
+            // The state follows the command name, which is in parentheses and may contain spaces.
+            return stat[stat.LastIndexOf(')') + 2] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task WaitForQuietAsync(ComparisonOptions options)
