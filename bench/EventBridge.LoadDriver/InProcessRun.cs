@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace EventBridge.LoadDriver;
 
-/// <summary>Runs the server and every client in this process, each client with its own bus and connection.</summary>
+/// <summary>
+/// Runs every client in this process, each with its own bus and connection, and the server too unless a port names a
+/// separate one.
+/// </summary>
 internal static class InProcessRun
 {
     public static async Task<int> RunAsync(Workload workload, int port)
@@ -23,8 +26,12 @@ internal static class InProcessRun
                 var subscriber = new Subscriber(new Tally(workload.Publishers, workload.Events));
                 var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(port, $"subscriber-{i}"));
                 client.Bus.Subscribe(subscriber);
-                await client.ConnectAsync();
                 clients.Add(client);
+                if (!await Workload.TryConnectAsync(client, port))
+                {
+                    return 1;
+                }
+
                 subscribers.Add(subscriber);
             }
 
@@ -32,8 +39,12 @@ internal static class InProcessRun
             for (var i = 0; i < workload.Publishers; i++)
             {
                 var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(port, $"publisher-{i}", publishOnly: true));
-                await client.ConnectAsync();
                 clients.Add(client);
+                if (!await Workload.TryConnectAsync(client, port))
+                {
+                    return 1;
+                }
+
                 publishers.Add(client);
             }
 
@@ -60,7 +71,7 @@ internal static class InProcessRun
                 report.Add(tally);
             }
 
-            return report.Print(workload, "in-process");
+            return report.Print(workload, server is null ? "separate-server" : "in-process");
         }
         finally
         {

@@ -4,8 +4,9 @@ using System.Globalization;
 namespace EventBridge.LoadDriver;
 
 /// <summary>
-/// Runs the server in this process and every client in a process of its own, started from this executable with
-/// the <c>worker</c> command. Workers talk to this process through their standard input and output.
+/// Runs every client in a process of its own, started from this executable with the <c>worker</c> command, and the
+/// server in this process unless a port names a separate one. Workers talk to this process through their standard
+/// input and output.
 /// </summary>
 internal static class ProcessRun
 {
@@ -19,13 +20,18 @@ internal static class ProcessRun
         }
 
         var workers = new List<Process>();
+        var completed = false;
         try
         {
             var subscribers = new List<Process>();
             for (var i = 0; i < workload.Subscribers; i++)
             {
                 var process = StartWorker(workers, "subscriber", i, workload, port);
-                await ExpectAsync(process, "ready");
+                if (await ReadLineStartingWithAsync(process, "ready") is null)
+                {
+                    await Console.Error.WriteLineAsync($"The subscriber-{i} worker exited before it connected.");
+                    return 1;
+                }
                 subscribers.Add(process);
             }
 
@@ -33,7 +39,11 @@ internal static class ProcessRun
             for (var i = 0; i < workload.Publishers; i++)
             {
                 var process = StartWorker(workers, "publisher", i, workload, port);
-                await ExpectAsync(process, "ready");
+                if (await ReadLineStartingWithAsync(process, "ready") is null)
+                {
+                    await Console.Error.WriteLineAsync($"The publisher-{i} worker exited before it connected.");
+                    return 1;
+                }
                 publishers.Add(process);
             }
 
@@ -65,13 +75,15 @@ internal static class ProcessRun
             }
 
             report.CpuTime = workerCpu + (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
-            return report.Print(workload, "processes");
+            completed = true;
+            return report.Print(workload, server is null ? "processes-separate-server" : "processes");
         }
         finally
         {
             foreach (var worker in workers)
             {
-                if (!worker.WaitForExit(TimeSpan.FromSeconds(10)))
+                // After a failure the other workers may still wait for a line on standard input, so they are killed at once.
+                if (!worker.WaitForExit(completed ? TimeSpan.FromSeconds(10) : TimeSpan.Zero))
                 {
                     worker.Kill();
                 }
@@ -119,18 +131,26 @@ internal static class ProcessRun
     }
 
     /// <summary>Reads worker output until a line starts with <paramref name="word"/>; returns that line.</summary>
-    private static async Task<string> ExpectAsync(Process process, string word)
+    private static async Task<string> ExpectAsync(Process process, string word) =>
+        await ReadLineStartingWithAsync(process, word)
+        ?? throw new InvalidOperationException($"A worker exited before printing '{word}'.");
+
+    /// <summary>
+    /// Reads worker output until a line starts with <paramref name="word"/>. Returns that line, or null when the worker
+    /// closed its output first.
+    /// </summary>
+    private static async Task<string?> ReadLineStartingWithAsync(Process process, string word)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        while (true)
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
-                ?? throw new InvalidOperationException($"A worker exited before printing '{word}'.");
             if (line.StartsWith(word, StringComparison.Ordinal))
             {
                 return line;
             }
         }
+
+        return null;
     }
 
     private static Dictionary<string, string> Fields(string line) =>
@@ -165,7 +185,10 @@ internal static class ProcessRun
         {
             var subscriber = new Subscriber(new Tally(workload.Publishers, workload.Events));
             bus.Subscribe(subscriber);
-            await client.ConnectAsync();
+            if (!await Workload.TryConnectAsync(client, port))
+            {
+                return 1;
+            }
             Console.WriteLine("ready");
             await Console.In.ReadLineAsync();
             await Workload.WaitForDeliveryAsync([subscriber.Tally]);
@@ -177,7 +200,11 @@ internal static class ProcessRun
             return 0;
         }
 
-        await client.ConnectAsync();
+        if (!await Workload.TryConnectAsync(client, port))
+        {
+            return 1;
+        }
+
         Console.WriteLine("ready");
         await Console.In.ReadLineAsync();
         await workload.PublishAsync(client, index);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using EventBridge.LoadDriver;
 using EventBridge.LoadDriver.Compare;
 
@@ -15,33 +16,42 @@ var rate = new Option<double>("--rate")
 var payloadBytes = new Option<int>("--payload-bytes") { Description = "The length of each event's padding string, in bytes.", DefaultValueFactory = _ => 64 };
 var port = new Option<int>("--port")
 {
-    Description = "The port of a running server on 127.0.0.1; 0 starts a server inside the driver.",
+    Description = "The port of a running server on 127.0.0.1; 0 starts a server inside the driver. With a port, CPU time counts only the driver's processes.",
     DefaultValueFactory = _ => 0,
 };
 var processes = new Option<bool>("--processes") { Description = "Run every client in a process of its own." };
 var sampleAllocations = new Option<bool>("--sample-allocations")
 {
-    Description = "Count the runtime's allocation samples by type and print the top types (in-process runs only).",
+    Description = "Count the runtime's allocation samples by type and print the top types; not with --processes.",
 };
 var index = new Option<int>("--index") { Description = "The worker's index among its role." };
 var role = new Argument<string>("role") { Description = "publisher or subscriber" };
 
-Workload ReadWorkload(ParseResult parse)
+void RequireAtLeast<T>(Option<T> option, T minimum)
+    where T : IComparable<T>
 {
-    var workload = new Workload(
-        parse.GetValue(publishers),
-        parse.GetValue(subscribers),
-        parse.GetValue(events),
-        parse.GetValue(rate),
-        parse.GetValue(payloadBytes));
-    if (workload.Publishers < 1 || workload.Subscribers < 1 || workload.Events < 1 || workload.Rate < 0 || workload.PayloadBytes < 0)
+    option.Validators.Add(result =>
     {
-        throw new ArgumentException(
-            "--publishers, --subscribers and --events must be at least 1; --rate and --payload-bytes must not be negative.");
-    }
-
-    return workload;
+        var value = result.GetValueOrDefault<T>();
+        if (value.CompareTo(minimum) < 0)
+        {
+            result.AddError($"{option.Name} must be at least {minimum}, not {value}.");
+        }
+    });
 }
+
+RequireAtLeast(publishers, 1);
+RequireAtLeast(subscribers, 1);
+RequireAtLeast(events, 1);
+RequireAtLeast(rate, 0);
+RequireAtLeast(payloadBytes, 0);
+
+Workload ReadWorkload(ParseResult parse) => new(
+    parse.GetValue(publishers),
+    parse.GetValue(subscribers),
+    parse.GetValue(events),
+    parse.GetValue(rate),
+    parse.GetValue(payloadBytes));
 
 var worker = new Command("worker", "Runs one client for a --processes run; started by the driver itself.")
 {
@@ -55,6 +65,15 @@ var root = new RootCommand("Load driver for the EventBridge TCP bridge.")
     publishers, subscribers, events, rate, payloadBytes, port, processes, sampleAllocations, worker,
     CompareCommands.CreateCompare(), CompareCommands.CreatePeerRun(),
 };
+
+// Worker processes take no allocation sampler, so the two options together would print no samples.
+root.Validators.Add(result =>
+{
+    if (result.GetValue(processes) && result.GetValue(sampleAllocations))
+    {
+        result.AddError("--sample-allocations cannot be used with --processes, because worker processes take no samples.");
+    }
+});
 root.SetAction(async parse =>
 {
     var workload = ReadWorkload(parse);
@@ -69,4 +88,17 @@ root.SetAction(async parse =>
     return exitCode;
 });
 
-return await root.Parse(args).InvokeAsync();
+// An invalid command line gets its errors on standard error, one line each, and exit code 2, as the eventbridge
+// command does. The parser's own error action would print the whole help text and exit 1.
+var parseResult = root.Parse(args);
+if (parseResult.Action is ParseErrorAction)
+{
+    foreach (var error in parseResult.Errors)
+    {
+        await Console.Error.WriteLineAsync(error.Message);
+    }
+
+    return 2;
+}
+
+return await parseResult.InvokeAsync();

@@ -24,7 +24,7 @@ internal sealed class Report
 
     public TimeSpan CpuTime { get; set; }
 
-    /// <summary>The bytes this process allocated during the run, when every client and server ran in it; null otherwise.</summary>
+    /// <summary>The bytes this process allocated during the run when every client ran in it, or null.</summary>
     public long? AllocatedBytes { get; set; }
 
     /// <summary>The garbage collections of each generation (0, 1, 2) in this process during the run.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace EventBridge.LoadDriver;
 
@@ -11,6 +12,9 @@ namespace EventBridge.LoadDriver;
 internal sealed record Workload(int Publishers, int Subscribers, int Events, double Rate, int PayloadBytes)
 {
     public const string Signal = "load";
+
+    /// <summary>The address of the server, which the driver starts or the <c>--port</c> option names.</summary>
+    public const string Host = "127.0.0.1";
 
     /// <summary>
     /// A publisher pauses while this many of its events wait for the server's ack, so that a full-speed run
@@ -33,7 +37,7 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
     /// </param>
     public static EventBridgeClientOptions ClientOptions(int port, string name, bool publishOnly = false) => new()
     {
-        Host = "127.0.0.1",
+        Host = Host,
         Port = port,
         Name = name,
         ReceivePatterns = publishOnly ? [] : null,
@@ -42,6 +46,21 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
         ConsumerQueueMaxBytes = long.MaxValue,
         CloseTimeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>Connects the client, or prints one line and returns false when the connection is refused or fails.</summary>
+    public static async Task<bool> TryConnectAsync(EventBridgeClient client, int port)
+    {
+        try
+        {
+            await client.ConnectAsync();
+            return true;
+        }
+        catch (SocketException exception)
+        {
+            await Console.Error.WriteLineAsync($"Cannot connect to {Host}:{port}: {exception.Message}.");
+            return false;
+        }
+    }
 
     /// <summary>Sends this publisher's events, open loop at <see cref="Rate"/> or as fast as possible.</summary>
     public async Task PublishAsync(EventBridgeClient client, int index)

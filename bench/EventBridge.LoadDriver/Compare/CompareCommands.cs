@@ -24,26 +24,34 @@ internal static class CompareCommands
         {
             eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine,
         };
+        (string Name, Option<string?> Option)[] servers = [("eventbridge", eventBridge), ("nats", nats), ("redis", redis)];
+        foreach (var (_, option) in servers)
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<string?>() is { } value && ParseServer(value) is null)
+                {
+                    result.AddError($"{option.Name} must be PORT:PID, not '{value}'.");
+                }
+            });
+        }
+
+        command.Validators.Add(result =>
+        {
+            if (servers.All(server => result.GetValue(server.Option) is null))
+            {
+                result.AddError("Name at least one server with --eventbridge, --nats or --redis.");
+            }
+        });
         command.SetAction(parse =>
         {
             var systems = new List<SystemUnderTest>();
-            foreach (var (name, option) in new[] { ("eventbridge", eventBridge), ("nats", nats), ("redis", redis) })
+            foreach (var (name, option) in servers)
             {
-                if (parse.GetValue(option) is { } value)
+                if (parse.GetValue(option) is { } value && ParseServer(value) is { } server)
                 {
-                    var parts = value.Split(':');
-                    if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var port) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid))
-                    {
-                        throw new ArgumentException($"--{name} must be PORT:PID, not '{value}'.");
-                    }
-
-                    systems.Add(new SystemUnderTest(name, port, pid));
+                    systems.Add(new SystemUnderTest(name, server.Port, server.Pid));
                 }
-            }
-
-            if (systems.Count == 0)
-            {
-                throw new ArgumentException("Name at least one server with --eventbridge, --nats or --redis.");
             }
 
             var isQuick = parse.GetValue(quick);
@@ -62,6 +70,17 @@ internal static class CompareCommands
             return Comparison.RunAsync(options);
         });
         return command;
+    }
+
+    /// <summary>Parses a server given as PORT:PID; returns null when the value has another form.</summary>
+    private static (int Port, int Pid)? ParseServer(string value)
+    {
+        var parts = value.Split(':');
+        return parts.Length == 2
+            && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var port)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid)
+            ? (port, pid)
+            : null;
     }
 
     public static Command CreatePeerRun()
