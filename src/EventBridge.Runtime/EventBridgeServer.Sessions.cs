@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using EventBridge.Transport;
 
@@ -58,6 +59,9 @@ public sealed partial class EventBridgeServer
     /// </summary>
     private ClientSession[] _sessionList = [];
 
+    /// <summary>The receivers of each signal and namespace relayed since the last change of the clients; replaced whole.</summary>
+    private RouteTable _routes = new();
+
     private async Task RunSessionAsync(ClientSession session)
     {
         var connection = session.Connection;
@@ -77,6 +81,7 @@ public sealed partial class EventBridgeServer
                 if (_replay is null)
                 {
                     session.Live = true;
+                    InvalidateRoutes();
                 }
                 else
                 {
@@ -328,6 +333,7 @@ public sealed partial class EventBridgeServer
 
         // Set before the client joins, so that replayed events are filtered too.
         session.Interest = frame.Receive is { } patterns ? new SignalPermissions(patterns, Deny: null) : null;
+        InvalidateRoutes();
 
         // The connect line is logged before the join, so that the join's resume lines follow it. The connected event
         // is still emitted after the join, so that what the bus's consumers send in reply reaches the client.
@@ -386,6 +392,7 @@ public sealed partial class EventBridgeServer
         if (_replay is null)
         {
             session.Live = true;
+            InvalidateRoutes();
             if (welcome)
             {
                 SendWelcome(session, replay: null);
@@ -450,6 +457,7 @@ public sealed partial class EventBridgeServer
             {
                 session.JoinPosition = position;
                 session.Live = true;
+                InvalidateRoutes();
             }
 
             if (resume?.Run is not null)
@@ -658,7 +666,7 @@ public sealed partial class EventBridgeServer
     /// <summary>Queues a relayed frame for every client but its sender that may receive it.</summary>
     private void RelayToOthers(ClientSession sender, string signal, string? @namespace, PooledFrame frame)
     {
-        foreach (var session in Volatile.Read(ref _sessionList))
+        foreach (var session in ReceiversOf(sender, signal, @namespace))
         {
             if (!ReferenceEquals(session, sender) && MayReceive(session, signal, @namespace))
             {
@@ -738,7 +746,7 @@ public sealed partial class EventBridgeServer
     /// <summary>Queues a frame for every client that may receive it, but the one whose origin is <paramref name="sender"/>.</summary>
     private void SendToOthers(EventOrigin? sender, EventMessage message, byte[] frame)
     {
-        foreach (var session in Volatile.Read(ref _sessionList))
+        foreach (var session in ReceiversOf(null, message.Signal, message.Namespace))
         {
             if (!ReferenceEquals(session.Origin, sender) && MayReceive(session, message))
             {
@@ -810,6 +818,65 @@ public sealed partial class EventBridgeServer
         {
             Volatile.Write(ref _sessionList, [.. _sessions.Values]);
         }
+
+        InvalidateRoutes();
+    }
+
+    /// <summary>
+    /// Drops every remembered list of receivers. Call after any change that <see cref="MayReceive(ClientSession, string,
+    /// string?, bool)"/> depends on: a client connected, left, joined, or named the events it wants. A relay that
+    /// reads the table after this call also reads the change.
+    /// </summary>
+    private void InvalidateRoutes() => Volatile.Write(ref _routes, new RouteTable());
+
+    /// <summary>
+    /// Returns the clients that may receive an event of <paramref name="signal"/> in <paramref name="namespace"/>, its
+    /// sender included. With many clients the list is remembered per signal and namespace until the next change, so
+    /// that each event costs a loop over its receivers, not over every connection and its patterns.
+    /// </summary>
+    private ClientSession[] ReceiversOf(ClientSession? sender, string signal, string? @namespace)
+    {
+        var table = Volatile.Read(ref _routes);
+        var sessions = Volatile.Read(ref _sessionList);
+        if (sessions.Length < RouteTable.SmallestCachedSessionCount)
+        {
+            return sessions;
+        }
+
+        // The sender remembers its last lookup, so that a client sending one signal skips the dictionary too.
+        if (sender is not null && ReferenceEquals(sender.RouteTable, table)
+            && ReferenceEquals(sender.RouteSignal, signal) && ReferenceEquals(sender.RouteNamespace, @namespace))
+        {
+            return sender.RouteReceivers!;
+        }
+
+        if (!table.Receivers.TryGetValue((signal, @namespace), out var receivers))
+        {
+            var matching = new List<ClientSession>();
+            foreach (var session in sessions)
+            {
+                if (MayReceive(session, signal, @namespace))
+                {
+                    matching.Add(session);
+                }
+            }
+
+            receivers = [.. matching];
+            if (table.Receivers.Count < RouteTable.MaxEntries)
+            {
+                table.Receivers.TryAdd((signal, @namespace), receivers);
+            }
+        }
+
+        if (sender is not null)
+        {
+            sender.RouteTable = table;
+            sender.RouteSignal = signal;
+            sender.RouteNamespace = @namespace;
+            sender.RouteReceivers = receivers;
+        }
+
+        return receivers;
     }
 
     private void SendEvent(ClientSession session, byte[] frame) =>
@@ -899,6 +966,22 @@ public sealed partial class EventBridgeServer
         SendEvent(session, buffer.WrittenSpan.ToArray());
     }
 
+    /// <summary>Lists of receivers by signal and namespace, valid until the next change of the clients.</summary>
+    private sealed class RouteTable
+    {
+        /// <summary>
+        /// Below this many connections the relay loops over all of them, which costs less than a lookup. Above it,
+        /// matching every connection's patterns for each event became the relay's main cost: with 10,000 connections,
+        /// a few thousand events took the server several seconds.
+        /// </summary>
+        public const int SmallestCachedSessionCount = 64;
+
+        /// <summary>The most signal and namespace pairs kept; events of others are routed without a remembered list.</summary>
+        public const int MaxEntries = 4096;
+
+        public ConcurrentDictionary<(string Signal, string? Namespace), ClientSession[]> Receivers { get; } = new();
+    }
+
     private sealed class ClientSession
     {
         public int SlowConsumer;
@@ -970,6 +1053,18 @@ public sealed partial class EventBridgeServer
 
         /// <summary>Whether an event of <see cref="CheckedSignal"/> reached nothing on the bus but the relay.</summary>
         public bool CheckedReachesOnlyRelay { get; set; }
+
+        /// <summary>The route table of the session's last relayed event; see <c>ReceiversOf</c>. Read loop only.</summary>
+        public RouteTable? RouteTable { get; set; }
+
+        /// <summary>The signal of the session's last relayed event.</summary>
+        public string? RouteSignal { get; set; }
+
+        /// <summary>The namespace of the session's last relayed event.</summary>
+        public string? RouteNamespace { get; set; }
+
+        /// <summary>The receivers of the session's last relayed event.</summary>
+        public ClientSession[]? RouteReceivers { get; set; }
 
         /// <summary>The highest sequence number received and not yet acknowledged; read loop only.</summary>
         public long PendingAck { get; set; }

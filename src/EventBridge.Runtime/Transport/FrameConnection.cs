@@ -446,7 +446,9 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        var batch = ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
+        // The batch buffer is rented for each drain and returned when the queue is empty, so that an idle connection
+        // holds none: with 10,000 connections, one kept for each took the server's memory past 750 MB.
+        byte[]? batch = null;
 
         // One source for every write deadline: it is armed before each socket write and reset after it, so that a
         // steady stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
@@ -463,6 +465,7 @@ internal sealed class FrameConnection : IAsyncDisposable
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+                batch = ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
                 try
                 {
                     // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps
@@ -500,6 +503,8 @@ internal sealed class FrameConnection : IAsyncDisposable
                 }
                 finally
                 {
+                    ArrayPool<byte>.Shared.Return(batch);
+                    batch = null;
                     _writeLock.Release();
                 }
             }
@@ -522,8 +527,6 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
-
             // Frames still queued are never written; their pooled arrays go back to the pool.
             while (_outbound.Reader.TryRead(out var frame))
             {

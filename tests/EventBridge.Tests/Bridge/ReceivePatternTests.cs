@@ -26,6 +26,40 @@ public sealed class ReceivePatternTests
     }
 
     [Fact]
+    public async Task ManyClients_RoutesFollowJoinsAndLeaves()
+    {
+        // Past 64 connections the server remembers each signal's receivers; joins and leaves must change them.
+        await using var server = await TestBridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, "sender");
+        var idle = new List<RawClient>();
+        for (var i = 0; i < 70; i++)
+        {
+            var client = await RawClient.ConnectAsync(server.Port);
+            await HelloAsync(client, """["idle"]""");
+            idle.Add(client);
+        }
+
+        await using var chat = await RawClient.ConnectAsync(server.Port);
+        await HelloAsync(chat, """["chat"]""");
+        await sender.SendAndWaitAsync("""{"signal":"chat","kwargs":{"n":1}}""");
+        Assert.Equal([1], (await ReadEventsAsync(chat)).Select(Number));
+
+        await using var late = await RawClient.ConnectAsync(server.Port);
+        await HelloAsync(late, """["chat"]""");
+        await chat.DisposeAsync();
+        await TestBridge.WaitUntilAsync(() => server.ClientCount == 72, "the server removes the first chat client");
+        await sender.SendAndWaitAsync("""{"signal":"chat","kwargs":{"n":2}}""", """{"signal":"idle","kwargs":{"n":3}}""");
+
+        Assert.Equal([2], (await ReadEventsAsync(late)).Select(Number));
+        foreach (var client in idle)
+        {
+            // The sender's order is kept, so a first event of 3 means neither chat event reached this client.
+            Assert.Equal(3, Number(await client.ReadFrameAsync(frame => Signal(frame) is not null)));
+            await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task EmptyList_ServerSendsNothing()
     {
         await using var server = await TestBridge.StartServerAsync();
