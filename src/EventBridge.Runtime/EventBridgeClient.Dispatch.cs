@@ -16,6 +16,9 @@ public sealed partial class EventBridgeClient
     // Canceled when DisposeAsync stops delivering. Never disposed, because consumers that are still running after
     // DisposeAsync returned may still read its token.
     private readonly CancellationTokenSource _deliveryStopping = new();
+    /// <summary>The bus version at which the read loop last retired the queues of removed consumers.</summary>
+    private long _queuesCheckedAtVersion = -1;
+
     private long _pendingDeliveries;
     private long _droppedDeliveries;
 
@@ -50,6 +53,9 @@ public sealed partial class EventBridgeClient
             s_delivering.Value = outer;
         }
     }
+
+    /// <summary>The number of consumer queues the client keeps, running or idle.</summary>
+    internal int ConsumerQueueCount => _consumerQueues.Count;
 
     /// <summary>Records that a queue's worker finished one delivery.</summary>
     internal void CompleteQueuedDelivery() => Interlocked.Decrement(ref _pendingDeliveries);
@@ -99,6 +105,17 @@ public sealed partial class EventBridgeClient
         if (consumers is null || delivered is null)
         {
             return;
+        }
+
+        // Queues stay after they run empty; a bus change may have removed their consumers.
+        var version = _bus.Version;
+        if (version != _queuesCheckedAtVersion)
+        {
+            _queuesCheckedAtVersion = version;
+            foreach (var queue in _consumerQueues.Values)
+            {
+                queue.TryRetireIfRemoved();
+            }
         }
 
         foreach (var consumer in consumers)

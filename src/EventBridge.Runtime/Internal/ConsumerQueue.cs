@@ -23,10 +23,11 @@ internal enum ConsumerQueueAddResult
 /// consumer for them one at a time, in arrival order.
 /// </summary>
 /// <remarks>
-/// The worker runs on the thread pool only while events wait, so an idle consumer costs no thread and no task. When
-/// the worker finds the queue empty, it retires the queue: the client removes it, and the next event for the consumer
-/// starts a new queue. So a client keeps queues only for consumers that have events waiting, and none for consumers
-/// that were removed from the bus.
+/// The worker runs on the thread pool only while events wait, so an idle consumer costs no thread and no task. An
+/// empty queue stays with the client for the consumer's next event: retiring it each time it ran empty made a
+/// consumer that keeps up pay for a new queue and two dictionary changes per event. A queue whose consumer was
+/// removed from the bus is retired when its worker finds it empty, or when the bus changes next (see
+/// <see cref="TryRetireIfRemoved"/>), so a client keeps none for removed consumers.
 /// </remarks>
 internal sealed class ConsumerQueue : IThreadPoolWorkItem
 {
@@ -105,6 +106,25 @@ internal sealed class ConsumerQueue : IThreadPoolWorkItem
         return ConsumerQueueAddResult.Added;
     }
 
+    /// <summary>
+    /// Retires the queue when its worker is stopped and its consumer was removed from the bus, so that the client can
+    /// drop it; returns whether it did.
+    /// </summary>
+    public bool TryRetireIfRemoved()
+    {
+        lock (_gate)
+        {
+            if (_running || _closed || _retired || !Consumer.IsRemoved)
+            {
+                return false;
+            }
+
+            _retired = true;
+            _client.RemoveConsumerQueue(this);
+            return true;
+        }
+    }
+
     /// <summary>Returns a task that completes when the worker has stopped: the queue is empty or closed.</summary>
     public Task WhenStoppedAsync()
     {
@@ -161,7 +181,7 @@ internal sealed class ConsumerQueue : IThreadPoolWorkItem
             }
 
             _running = false;
-            if (!_closed)
+            if (!_closed && Consumer.IsRemoved)
             {
                 // Removed under the lock, so that a caller of TryAdd that finds the queue retired also finds it gone.
                 _retired = true;
