@@ -22,7 +22,7 @@ public sealed class FlushAcrossReconnectTests
         await using var proxy = new FaultProxy(server.Port);
         var logs = new LogCollector();
         var client = await ConnectAsync(proxy.Port, "disposed", TestBridge.Timeout, logs);
-        var drops = new DropRecorder(client);
+        var drops = new DropLog(client);
         await CutAsync(proxy, client);
         Emit(client, 3);
 
@@ -48,7 +48,7 @@ public sealed class FlushAcrossReconnectTests
         await using var proxy = new FaultProxy(server.Port);
         var logs = new LogCollector();
         var client = await ConnectAsync(proxy.Port, "abandoned", TimeSpan.FromSeconds(1), logs);
-        var drops = new DropRecorder(client);
+        var drops = new DropLog(client);
         await CutAsync(proxy, client);
         Emit(client, 2);
 
@@ -214,34 +214,6 @@ public sealed class FlushAcrossReconnectTests
         for (var n = 0; n < count; n++)
         {
             client.Bus.Emit(Signal, new Numbered(client.Name, n));
-        }
-    }
-
-    /// <summary>Collects what <see cref="EventBridgeClient.EventDropped"/> reports.</summary>
-    private sealed class DropRecorder
-    {
-        private readonly List<EventDroppedEventArgs> _drops = [];
-
-        public DropRecorder(EventBridgeClient client)
-        {
-            client.EventDropped += (_, drop) =>
-            {
-                lock (_drops)
-                {
-                    _drops.Add(drop);
-                }
-            };
-        }
-
-        public IReadOnlyList<EventDroppedEventArgs> Drops
-        {
-            get
-            {
-                lock (_drops)
-                {
-                    return [.. _drops];
-                }
-            }
         }
     }
 }

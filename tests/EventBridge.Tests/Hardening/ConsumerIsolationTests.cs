@@ -543,36 +543,5 @@ public sealed class ConsumerIsolationTests
 
     private static int Number(EventMessage message) => message.GetPayload(TestPayloads.Numbered).N;
 
-    /// <summary>The drops a client reports, collected from whichever thread reports them.</summary>
-    private sealed class DropLog
-    {
-        private readonly List<EventDroppedEventArgs> _drops = [];
-
-        public DropLog(EventBridgeClient client)
-        {
-            client.EventDropped += (_, drop) =>
-            {
-                lock (_drops)
-                {
-                    _drops.Add(drop);
-                }
-            };
-        }
-
-        public IReadOnlyList<EventDroppedEventArgs> Drops
-        {
-            get
-            {
-                lock (_drops)
-                {
-                    return [.. _drops];
-                }
-            }
-        }
-
-        /// <summary>The numbers of the dropped events, in the order of their reports.</summary>
-        public IReadOnlyList<int> Numbers => [.. Drops.Select(drop => Number(drop.Message))];
-    }
-
     private static IEnumerable<int> Numbers(IEnumerable<EventMessage> events) => events.Select(Number);
 }
