@@ -314,8 +314,8 @@ public sealed partial class EventBus
     private void IncrementVersion() => Interlocked.Increment(ref _version);
 
     /// <summary>
-    /// Whether <paramref name="watcher"/> is the only code that sees an event before its consumers: no middleware and
-    /// no other watcher.
+    /// Whether <paramref name="watcher"/> is the only code that runs for an event before its consumers, with no
+    /// middleware and no other watcher.
     /// </summary>
     internal bool IsObservedOnlyBy(EventWatcher watcher)
     {

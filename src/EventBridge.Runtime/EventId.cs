@@ -89,8 +89,8 @@ public readonly struct EventId : IEquatable<EventId>
     }
 
     /// <summary>
-    /// Writes a compact id's 32 hexadecimal digits as UTF-8 into <paramref name="destination"/>, which holds at least
-    /// 32 bytes. Returns <see langword="false"/>, and writes nothing, for an id kept as text.
+    /// Writes a compact id's 32 hexadecimal digits as UTF-8 into <paramref name="destination"/>, which must be at
+    /// least 32 bytes long. Returns <see langword="false"/>, and writes nothing, for an id kept as text.
     /// </summary>
     internal bool TryFormatCompactUtf8(Span<byte> destination)
     {

@@ -107,8 +107,8 @@ internal sealed class ConsumerQueue : IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Retires the queue when its worker is stopped and its consumer was removed from the bus, so that the client can
-    /// drop it; returns whether it did.
+    /// Retires the queue when its worker is stopped and its consumer was removed from the bus, so the client drops it.
+    /// Returns whether the queue was retired.
     /// </summary>
     public bool TryRetireIfRemoved()
     {

@@ -446,17 +446,16 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        // The batch buffer is rented for each drain and returned when the queue is empty, so that an idle connection
-        // holds none: with 10,000 connections, one kept for each took the server's memory past 750 MB.
+        // The batch buffer is rented for each drain and returned when the queue is empty, so an idle connection keeps
+        // none. With 10,000 connections, a buffer kept by each took the server's memory past 750 MB.
         byte[]? batch = null;
 
         // One source for every write deadline: it is armed before each socket write and reset after it, so that a
         // steady stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
 
-        // Every await of the loop is in this one method, with no async helper: the state machine of a long-lived
-        // method is allocated once, while a helper that awaits a socket write still in progress allocates a new one
-        // for each batch.
+        // Every await of the loop is in this one method, with no async helper. A long-lived method allocates its state
+        // machine once, but a helper that awaits an unfinished socket write allocates a new one for each batch.
         try
         {
             // The wait takes no token: the channel keeps one waiter to reuse only for waits that cannot be cancelled,

@@ -19,7 +19,7 @@ namespace EventBridge.Transport;
 /// </remarks>
 internal static class RelayedFrameScanner
 {
-    /// <summary>Members that appear at most once: signal, args, kwargs, namespace, id, source, seq, type.</summary>
+    /// <summary>Bits for the members that may appear once; a repeated one makes the scan defer to the full parser.</summary>
     private const int SignalBit = 1, ArgsBit = 2, KwargsBit = 4, NamespaceBit = 8, IdBit = 16, SourceBit = 32, SeqBit = 64, TypeBit = 128;
 
     /// <summary>The bytes that a container scan stops at: quotes and brackets.</summary>
@@ -62,19 +62,7 @@ internal static class RelayedFrameScanner
 
         while (true)
         {
-            if (!TryReadPlainString(json, ref position, out var name))
-            {
-                return default;
-            }
-
-            position = SkipWhitespace(json, position);
-            if (position >= json.Length || json[position] != (byte)':')
-            {
-                return default;
-            }
-
-            position = SkipWhitespace(json, position + 1);
-            if (position >= json.Length)
+            if (!TryReadMemberName(json, ref position, out var name))
             {
                 return default;
             }
@@ -101,28 +89,15 @@ internal static class RelayedFrameScanner
                 _ => TrySkipValue(json, ref position, maxDepth, depth: 1),
             };
 
-            if (!ok)
+            if (!ok || !TryReadMemberEnd(json, ref position, out var last))
             {
                 return default;
             }
 
-            position = SkipWhitespace(json, position);
-            if (position >= json.Length)
-            {
-                return default;
-            }
-
-            if (json[position] == (byte)'}')
+            if (last)
             {
                 break;
             }
-
-            if (json[position] != (byte)',')
-            {
-                return default;
-            }
-
-            position = SkipWhitespace(json, position + 1);
         }
 
         if (SkipWhitespace(json, position + 1) != json.Length || signal is null)
@@ -172,6 +147,52 @@ internal static class RelayedFrameScanner
         }
 
         return position;
+    }
+
+    /// <summary>Reads a member name without escapes and its colon, and moves to the start of the member's value.</summary>
+    private static bool TryReadMemberName(ReadOnlySpan<byte> json, ref int position, out ReadOnlySpan<byte> name)
+    {
+        if (!TryReadPlainString(json, ref position, out name))
+        {
+            return false;
+        }
+
+        position = SkipWhitespace(json, position);
+        if (position >= json.Length || json[position] != (byte)':')
+        {
+            return false;
+        }
+
+        position = SkipWhitespace(json, position + 1);
+        return position < json.Length;
+    }
+
+    /// <summary>
+    /// Moves past the comma after a member's value to the next member name, or stops at the object's closing brace,
+    /// which sets <paramref name="last"/>.
+    /// </summary>
+    private static bool TryReadMemberEnd(ReadOnlySpan<byte> json, ref int position, out bool last)
+    {
+        last = false;
+        position = SkipWhitespace(json, position);
+        if (position >= json.Length)
+        {
+            return false;
+        }
+
+        if (json[position] == (byte)'}')
+        {
+            last = true;
+            return true;
+        }
+
+        if (json[position] != (byte)',')
+        {
+            return false;
+        }
+
+        position = SkipWhitespace(json, position + 1);
+        return true;
     }
 
     /// <summary>Reads a string without escapes at <paramref name="position"/>, and moves past its closing quote.</summary>
@@ -302,19 +323,7 @@ internal static class RelayedFrameScanner
 
         while (true)
         {
-            if (!TryReadPlainString(json, ref position, out var member))
-            {
-                return false;
-            }
-
-            position = SkipWhitespace(json, position);
-            if (position >= json.Length || json[position] != (byte)':')
-            {
-                return false;
-            }
-
-            position = SkipWhitespace(json, position + 1);
-            if (position >= json.Length)
+            if (!TryReadMemberName(json, ref position, out var member))
             {
                 return false;
             }
@@ -322,29 +331,16 @@ internal static class RelayedFrameScanner
             var ok = member.SequenceEqual("name"u8) ? TryReadCachedString(json, ref position, nullable: true, out name)
                 : member.SequenceEqual("address"u8) ? TryReadCachedString(json, ref position, nullable: true, out address)
                 : TrySkipValue(json, ref position, maxDepth, depth: 2);
-            if (!ok)
+            if (!ok || !TryReadMemberEnd(json, ref position, out var last))
             {
                 return false;
             }
 
-            position = SkipWhitespace(json, position);
-            if (position >= json.Length)
-            {
-                return false;
-            }
-
-            if (json[position] == (byte)'}')
+            if (last)
             {
                 position++;
                 return true;
             }
-
-            if (json[position] != (byte)',')
-            {
-                return false;
-            }
-
-            position = SkipWhitespace(json, position + 1);
         }
     }
 

@@ -4,8 +4,8 @@ namespace EventBridge.Transport;
 
 /// <summary>
 /// One growable buffer per thread for writing a frame or payload before it is copied out at its exact length.
-/// <see cref="System.Text.Json.Utf8JsonWriter"/> asks its output for 4 KiB or more at a time, so a new small buffer
-/// per frame grows to over 4 KiB and is thrown away; a kept one grows once.
+/// <see cref="System.Text.Json.Utf8JsonWriter"/> requests 4 KiB or more at a time from its output, so a new small
+/// buffer per frame grows past 4 KiB and is thrown away. A kept buffer grows once.
 /// </summary>
 internal static class ScratchBuffer
 {
@@ -41,7 +41,7 @@ internal static class ScratchBuffer
         }
     }
 
-    /// <summary>Copies what <paramref name="buffer"/> holds into a new array and returns the buffer.</summary>
+    /// <summary>Copies the written bytes of <paramref name="buffer"/> into a new array and returns the buffer to the thread.</summary>
     public static byte[] ToArrayAndReturn(ArrayBufferWriter<byte> buffer)
     {
         var bytes = buffer.WrittenSpan.ToArray();

@@ -17,14 +17,14 @@ public sealed class ConsumerIsolationTests
         await using var sender = await TestBridge.ConnectAsync(server, "sender");
         var bus = new EventBus();
         await using var receiver = await TestBridge.ConnectAsync(server, "receiver", bus: bus);
-        using var kept = new EventRecorder(bus, "other");
+        using var subscribed = new EventRecorder(bus, "other");
         var removed = new EventRecorder(bus, "work");
         await TestBridge.WaitForClientsAsync(server, 2);
 
         // An idle queue stays for its consumer's next event.
         sender.Bus.Emit("work", new Numbered("sender", 0));
         sender.Bus.Emit("other", new Numbered("sender", 1));
-        await kept.WaitForCountAsync(1);
+        await subscribed.WaitForCountAsync(1);
         await removed.WaitForCountAsync(1);
         await TestBridge.WaitForDeliveriesAsync(receiver);
         Assert.Equal(2, receiver.ConsumerQueueCount);
@@ -32,7 +32,7 @@ public sealed class ConsumerIsolationTests
         // Once its consumer is removed, the next received event drops its queue.
         removed.Dispose();
         sender.Bus.Emit("other", new Numbered("sender", 2));
-        await kept.WaitForCountAsync(2);
+        await subscribed.WaitForCountAsync(2);
         await TestBridge.WaitForDeliveriesAsync(receiver);
         Assert.Equal(1, receiver.ConsumerQueueCount);
     }
