@@ -61,6 +61,7 @@ internal static class CompareCommands
                 parse.GetValue(runs) ?? (isQuick ? 3 : 5),
                 parse.GetValue(seconds) ?? (isQuick ? 1 : 3),
                 isQuick ? 0.5 : 1.5,
+                isQuick ? 5 : 20,
                 TimeSpan.FromSeconds(parse.GetValue(quietWait) ?? (isQuick ? 0 : 180)),
                 QuietShare: 0.25,
                 DisturbedShare: 0.25,
@@ -94,10 +95,19 @@ internal static class CompareCommands
         var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var rate = new Option<double>("--rate") { Description = "Events per second over all publishers; 0 for saturation." };
         var idle = new Option<int>("--idle-connections");
-        var warmup = new Option<double>("--warmup-seconds") { DefaultValueFactory = _ => 1 };
+        var warmup = new Option<double>("--warmup-seconds")
+        {
+            Description = "The shortest warm-up; it then goes on until fewer than 5 methods were compiled in a second.",
+            DefaultValueFactory = _ => 1,
+        };
+        var warmupMax = new Option<double>("--warmup-max-seconds")
+        {
+            Description = "The longest warm-up, whether or not compilation has settled.",
+            DefaultValueFactory = _ => 20,
+        };
         var command = new Command("peer-run", "Runs one measured run against one system; started by the compare command.")
         {
-            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup,
+            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup, warmupMax,
         };
         command.Hidden = true;
         command.SetAction(parse => PeerRun.RunAsync(new PeerRunOptions(
@@ -110,7 +120,8 @@ internal static class CompareCommands
             parse.GetValue(seconds),
             parse.GetValue(rate),
             parse.GetValue(idle),
-            parse.GetValue(warmup))));
+            parse.GetValue(warmup),
+            parse.GetValue(warmupMax))));
         return command;
     }
 }

@@ -11,7 +11,8 @@ internal sealed record SystemUnderTest(string Name, int Port, int Pid);
 /// <param name="Scenarios">The scenarios; latency scenarios run after the throughput scenario of the same shape.</param>
 /// <param name="Runs">Runs per scenario and system.</param>
 /// <param name="Seconds">How long publishers send in each run.</param>
-/// <param name="WarmupSeconds">How long publishers send unmeasured events before each run.</param>
+/// <param name="WarmupSeconds">The shortest time publishers send unmeasured events before each run.</param>
+/// <param name="WarmupMaxSeconds">The longest warm-up, for a run whose compiled code does not settle sooner.</param>
 /// <param name="QuietWait">The longest wait for a quiet machine before each run.</param>
 /// <param name="QuietShare">The machine-wide busy share (0 to 1) under which the machine counts as quiet.</param>
 /// <param name="DisturbedShare">The share of the machine used by other processes during a run above which it is repeated.</param>
@@ -24,6 +25,7 @@ internal sealed record ComparisonOptions(
     int Runs,
     double Seconds,
     double WarmupSeconds,
+    double WarmupMaxSeconds,
     TimeSpan QuietWait,
     double QuietShare,
     double DisturbedShare,
@@ -191,6 +193,7 @@ internal static class Comparison
             "--rate", Text(rate),
             "--idle-connections", Text(scenario.IdleConnections),
             "--warmup-seconds", Text(options.WarmupSeconds),
+            "--warmup-max-seconds", Text(options.WarmupMaxSeconds),
         })
         {
             start.ArgumentList.Add(argument);
@@ -247,7 +250,8 @@ internal static class Comparison
             CultureInfo.InvariantCulture,
             $"{head}  {result["delivered_per_s"],10:N0}/s  p50 {result["p50_us"],8:0} µs  p99 {result["p99_us"],8:0} µs  " +
             $"cpu {result["cpu_us_per_event"],6:0.00} µs/event  lost {result["lost"]} dup {result["duplicated"]} " +
-            $"ooo {result["out_of_order"]}  others {result["others_busy_share"]:P0}  load {result["load_average"]:0.0}");
+            $"ooo {result["out_of_order"]}  others {result["others_busy_share"]:P0}  load {result["load_average"]:0.0}  " +
+            $"warm-up {result["warmup_s"]:0.0} s");
     }
 
     private static string MachineDescription()

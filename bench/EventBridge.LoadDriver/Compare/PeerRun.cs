@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 
 namespace EventBridge.LoadDriver.Compare;
@@ -14,7 +15,11 @@ namespace EventBridge.LoadDriver.Compare;
 /// <param name="Seconds">How long publishers send.</param>
 /// <param name="Rate">Events per second over all publishers, sent open loop; 0 sends as fast as flow control allows.</param>
 /// <param name="IdleConnections">Extra connections that only complete the handshake and read.</param>
-/// <param name="WarmupSeconds">How long publishers send unmeasured events first, so that JIT tiering settles.</param>
+/// <param name="WarmupSeconds">The shortest time publishers send unmeasured events first.</param>
+/// <param name="WarmupMaxSeconds">
+/// The maximum warm-up: after <paramref name="WarmupSeconds"/> it goes on until this process's compilation has
+/// settled, or until this limit.
+/// </param>
 internal sealed record PeerRunOptions(
     string System,
     int Port,
@@ -25,7 +30,8 @@ internal sealed record PeerRunOptions(
     double Seconds,
     double Rate,
     int IdleConnections,
-    double WarmupSeconds);
+    double WarmupSeconds,
+    double WarmupMaxSeconds);
 
 /// <summary>
 /// One measured run, in a process of its own: connects the clients, warms up, lets every publisher send for a fixed
@@ -37,6 +43,14 @@ internal static class PeerRun
     private const int MinWarmupEvents = 3000;
 
     private static readonly TimeSpan s_deliveryTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The warm-up counts as settled once this process compiled fewer than <see cref="JitQuietMethods"/> methods in the
+    /// last <see cref="s_jitQuietTime"/>. A few methods still tier up now and then long after; they cost little.
+    /// </summary>
+    private const int JitQuietMethods = 5;
+
+    private static readonly TimeSpan s_jitQuietTime = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(PeerRunOptions options)
     {
@@ -64,7 +78,8 @@ internal static class PeerRun
             // Flow control shared by all three systems: a publisher pauses while its slowest subscriber lags this many
             // events behind, about 2 MiB of payload, which stays under Redis's default pub/sub output buffer limit.
             var window = Math.Clamp((2 << 20) / Math.Max(1, options.PayloadBytes), 256, 16_384);
-            await WarmUpAsync(publishers, tallies, window, options.WarmupSeconds);
+            var warmupSeconds = await WarmUpAsync(publishers, tallies, window, options);
+            var compiledBefore = JitInfo.GetCompiledMethodCount();
 
             var process = System.Diagnostics.Process.GetCurrentProcess();
             var clientCpuBefore = process.TotalProcessorTime.TotalSeconds;
@@ -75,6 +90,7 @@ internal static class PeerRun
             var sent = await Task.WhenAll(publishers.Select((publisher, index) =>
                 Task.Run(() => PublishAsync(publisher, index, options, tallies, window, startedAt))));
             await WaitForDeliveryAsync(tallies, sent);
+            var compiledDuringRun = JitInfo.GetCompiledMethodCount() - compiledBefore;
 
             process.Refresh();
             var clientCpu = process.TotalProcessorTime.TotalSeconds - clientCpuBefore;
@@ -120,6 +136,10 @@ internal static class PeerRun
                 // CPU time that neither the client nor the server used, as a share of the machine: other work.
                 ("others_busy_share", Math.Max(0, machineBusy - clientCpu - serverCpu) / Math.Max(1e-9, machineTotal)),
                 ("load_average", loadBefore),
+                ("warmup_s", warmupSeconds),
+
+                // Methods this process compiled while measuring: a run that is still tiering up measures the JIT too.
+                ("jit_methods_in_run", compiledDuringRun),
             };
             var line = new StringBuilder("RESULT");
             foreach (var (name, value) in fields)
@@ -147,17 +167,59 @@ internal static class PeerRun
     }
 
     /// <summary>
-    /// Sends unmeasured events as fast as flow control allows for at least <paramref name="seconds"/>: the .NET clients
-    /// (and an EventBridge server that just started) move their hot methods to optimized code meanwhile.
+    /// Sends unmeasured events at the run's rate, or as fast as flow control allows, until the .NET code in this process
+    /// has settled, and returns the warm-up's length in seconds. It lasts at least
+    /// <see cref="PeerRunOptions.WarmupSeconds"/> and at most <see cref="PeerRunOptions.WarmupMaxSeconds"/>.
     /// </summary>
-    private static async Task WarmUpAsync(List<IPeerPublisher> publishers, List<StampedTally> tallies, int window, double seconds)
+    /// <remarks>
+    /// Tiered compilation moves hot methods through an instrumented tier to optimized code on a background thread. On
+    /// two cores, that thread and the slower instrumented code would otherwise be measured. An EventBridge server that
+    /// just started tiers up meanwhile on the same traffic.
+    /// </remarks>
+    private static async Task<double> WarmUpAsync(
+        List<IPeerPublisher> publishers, List<StampedTally> tallies, int window, PeerRunOptions options)
     {
-        var endAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var startedAt = Stopwatch.GetTimestamp();
+        var settled = 0;
+        var watch = Task.Run(async () =>
+        {
+            // Samples of the compiled-method count over the last second; the oldest one gives the count since then.
+            var samples = new Queue<(long At, long Count)>();
+            while (true)
+            {
+                await Task.Delay(50);
+                var now = Stopwatch.GetTimestamp();
+                var count = JitInfo.GetCompiledMethodCount();
+                samples.Enqueue((now, count));
+                while (Stopwatch.GetElapsedTime(samples.Peek().At, now) > s_jitQuietTime)
+                {
+                    samples.Dequeue();
+                }
+
+                var elapsed = Stopwatch.GetElapsedTime(startedAt, now).TotalSeconds;
+                var recent = count - samples.Peek().Count;
+                if ((elapsed >= options.WarmupSeconds && elapsed >= s_jitQuietTime.TotalSeconds && recent < JitQuietMethods)
+                    || elapsed >= options.WarmupMaxSeconds)
+                {
+                    Volatile.Write(ref settled, 1);
+                    return;
+                }
+            }
+        });
+
+        var perPublisherRate = options.Rate / publishers.Count;
+        var ticksPerEvent = perPublisherRate > 0 ? Stopwatch.Frequency / perPublisherRate : 0;
         var sent = new long[publishers.Count];
         var sends = publishers.Select((publisher, index) => Task.Run(async () =>
         {
-            for (var seq = 0L; seq < MinWarmupEvents || Stopwatch.GetTimestamp() < endAt; seq++)
+            for (var seq = 0L; seq < MinWarmupEvents || Volatile.Read(ref settled) == 0; seq++)
             {
+                var scheduled = startedAt + (long)(seq * ticksPerEvent);
+                while (Stopwatch.GetTimestamp() < scheduled)
+                {
+                    await Task.Delay(1);
+                }
+
                 while (seq * publishers.Count - tallies.Min(t => t.WarmupReceived) >= (long)window * publishers.Count)
                 {
                     await Task.Delay(1);
@@ -169,11 +231,14 @@ internal static class PeerRun
             }
         }));
         await Task.WhenAll(sends);
+        await watch;
         var deadline = Stopwatch.GetTimestamp() + (long)(s_deliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         while (tallies.Any(t => t.WarmupReceived < sent.Sum()) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(5);
         }
+
+        return Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
     }
 
     /// <summary>Sends stamped events for the run's duration; returns how many were sent.</summary>

@@ -228,11 +228,16 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// <exception cref="IOException">The write failed; the connection is closing.</exception>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
+        // The client's send pump passes the connection's own closing token; linking it to itself would allocate a
+        // source and a registration for every write.
+        using var linked = cancellationToken == _closing.Token || !cancellationToken.CanBeCanceled
+            ? null
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        var token = linked?.Token ?? _closing.Token;
+        await _writeLock.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            await _stream.WriteAsync(bytes, linked.Token).ConfigureAwait(false);
+            await _stream.WriteAsync(bytes, token).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
