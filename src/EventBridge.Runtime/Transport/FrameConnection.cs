@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Runtime.ExceptionServices;
+using System.Threading.Tasks.Sources;
 
 namespace EventBridge.Transport;
 
@@ -36,6 +38,12 @@ internal enum SendResult
 /// A TLS handshake, when the connection uses TLS, runs before <see cref="Start"/>, and every later read and write
 /// goes through its <see cref="SslStream"/>.
 /// </summary>
+/// <remarks>
+/// Frames queued while a read loop handles the frames of one read (any connection's read loop, on its thread) are
+/// written by that read loop once the read's frames are handled, as long as each socket write completes at once. A
+/// relayed burst thus costs no thread switch to the receiver's write loop. A write that cannot complete at once, a
+/// failed write, and frames queued anywhere else go to the write loop.
+/// </remarks>
 internal sealed class FrameConnection : IAsyncDisposable
 {
     /// <summary>Writes of up to this size gather queued frames; 64 KiB is the size of a typical socket send buffer.</summary>
@@ -47,11 +55,23 @@ internal sealed class FrameConnection : IAsyncDisposable
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
+    /// <summary>
+    /// The connections whose queued frames this thread's read loop writes once it has handled the current read. It is
+    /// null while no read loop handles a read on this thread.
+    /// </summary>
+    [ThreadStatic]
+    private static List<FrameConnection>? t_flushAfterRead;
+
     private readonly Socket _socket;
     private Stream _stream;
     private PipeReader? _reader;
-    private readonly Channel<OutboundFrame> _outbound;
+    private readonly ConcurrentQueue<OutboundFrame> _outbound = new();
+    private readonly WriteSignal _wakeWriter = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // One source for every write deadline: it is armed before each socket write and reset after it, so that a steady
+    // stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
+    private readonly CancellationTokenSource _deadline;
     private readonly int _maxFrameBytes;
     private long _lastWriteCompleted = Environment.TickCount64;
     private readonly long _maxPendingBytes;
@@ -60,6 +80,28 @@ internal sealed class FrameConnection : IAsyncDisposable
     private long _pendingBytes;
     private Task? _writeLoop;
     private int _closed;
+
+    // 1 while the write loop or a read loop owns the writing of queued frames. The thread that sets it from 0 writes
+    // the queue or wakes the write loop to do so. The thread that sets it back to 0 then checks the queue again.
+    private int _writing;
+
+    // Set once no more frames are queued: the connection is closing.
+    private int _completed;
+
+    // Set as the write loop ends, before it releases the frames left in the queue.
+    private int _writeLoopEnded;
+
+    // A write that a read loop started and could not finish at once, or its failure, for the write loop to take over
+    // together with the write lock.
+    // A frame taken from the queue that did not fit into the last batch; it goes first into the next one. Peeking
+    // instead would make the queue keep its segment for observers and allocate a new one for the next frames.
+    private OutboundFrame _carried;
+    private bool _hasCarried;
+
+    private ValueTask _handedOverWrite;
+    private byte[]? _handedOverBatch;
+    private int _handedOverLength;
+    private Exception? _handedOverFailure;
 
     /// <param name="socket">A connected socket; the connection owns it.</param>
     /// <param name="maxFrameBytes">The longest line accepted by <see cref="ReadFramesAsync"/>.</param>
@@ -75,14 +117,14 @@ internal sealed class FrameConnection : IAsyncDisposable
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
 
-        // The byte count in Send bounds this channel, so the channel itself needs no capacity.
-        _outbound = Channel.CreateUnbounded<OutboundFrame>(new UnboundedChannelOptions { SingleReader = true });
+        // The byte count in Send bounds the queue, so the queue itself needs no capacity.
         _maxFrameBytes = maxFrameBytes;
         _maxPendingBytes = maxPendingBytes;
         _writeTimeout = writeTimeout;
+        _deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
 
-        // A failed write cancels closing without completing the channel; this ends the write loop's wait for frames.
-        _closing.Token.UnsafeRegister(static state => ((Channel<OutboundFrame>)state!).Writer.TryComplete(), _outbound);
+        // A failed write cancels closing without completing the queue; this ends the write loop's wait for frames.
+        _closing.Token.UnsafeRegister(static state => ((FrameConnection)state!).CompleteQueue(), this);
     }
 
     public IPEndPoint? RemoteEndPoint { get; }
@@ -265,6 +307,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     {
         var reader = _reader ?? throw new InvalidOperationException("Call Start before ReadFramesAsync.");
         var discarding = false;
+        var flushAfterRead = new List<FrameConnection>();
         try
         {
             while (true)
@@ -281,40 +324,60 @@ internal sealed class FrameConnection : IAsyncDisposable
                     acceptFirstByte = null;
                 }
 
-                while (true)
+                t_flushAfterRead = flushAfterRead;
+                try
                 {
-                    if (discarding)
+                    while (true)
                     {
-                        var newline = buffer.PositionOf((byte)'\n');
-                        if (newline is null)
+                        if (discarding)
                         {
-                            buffer = buffer.Slice(buffer.End);
+                            var newline = buffer.PositionOf((byte)'\n');
+                            if (newline is null)
+                            {
+                                buffer = buffer.Slice(buffer.End);
+                                break;
+                            }
+
+                            buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
+                            discarding = false;
+                            continue;
+                        }
+
+                        if (!FrameLines.TryReadLine(ref buffer, out var line))
+                        {
                             break;
                         }
 
-                        buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-                        discarding = false;
-                        continue;
+                        if (line.Length > _maxFrameBytes)
+                        {
+                            onOversized(line.Length);
+                            continue;
+                        }
+
+                        if (!line.IsEmpty)
+                        {
+                            var handled = onFrame(line);
+                            if (handled.IsCompletedSuccessfully)
+                            {
+                                handled.GetAwaiter().GetResult();
+                            }
+                            else
+                            {
+                                // The handler goes on later, maybe on another thread: what this read queued is written now.
+                                FlushAfterRead(flushAfterRead);
+                                await handled.ConfigureAwait(false);
+                                t_flushAfterRead = flushAfterRead;
+                            }
+                        }
                     }
 
-                    if (!FrameLines.TryReadLine(ref buffer, out var line))
-                    {
-                        break;
-                    }
-
-                    if (line.Length > _maxFrameBytes)
-                    {
-                        onOversized(line.Length);
-                        continue;
-                    }
-
-                    if (!line.IsEmpty)
-                    {
-                        await onFrame(line).ConfigureAwait(false);
-                    }
+                    onBatchEnd?.Invoke();
+                }
+                finally
+                {
+                    FlushAfterRead(flushAfterRead);
                 }
 
-                onBatchEnd?.Invoke();
                 if (!discarding && buffer.Length > _maxFrameBytes)
                 {
                     // The line has no newline yet and is already too long: stop buffering it, and report it now
@@ -361,7 +424,7 @@ internal sealed class FrameConnection : IAsyncDisposable
             return;
         }
 
-        _outbound.Writer.TryComplete();
+        CompleteQueue();
         if (_writeLoop is not null && flushTimeout > TimeSpan.Zero)
         {
             await _writeLoop.WaitAsync(flushTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -391,6 +454,7 @@ internal sealed class FrameConnection : IAsyncDisposable
             await _writeLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        _deadline.Dispose();
         _closing.Dispose();
     }
 
@@ -433,6 +497,11 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     private SendResult Send(OutboundFrame frame, bool ignoreLimit)
     {
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            return SendResult.Closed;
+        }
+
         var pending = Interlocked.Add(ref _pendingBytes, frame.Length);
         if (!ignoreLimit && _maxPendingBytes > 0 && pending > _maxPendingBytes)
         {
@@ -440,13 +509,200 @@ internal sealed class FrameConnection : IAsyncDisposable
             return SendResult.Full;
         }
 
-        if (!_outbound.Writer.TryWrite(frame))
+        // The enqueue is a full fence, so either the flag read below finds the loop ended or the loop's release finds the frame.
+        _outbound.Enqueue(frame);
+        if (Volatile.Read(ref _writeLoopEnded) != 0)
         {
-            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            // Closing raced with this call, and the write loop has already released what it left in the queue.
+            ReleaseQueued();
             return SendResult.Closed;
         }
 
+        if (TryTakeWriting())
+        {
+            if (t_flushAfterRead is { } flushAfterRead && _writeLoop is not null)
+            {
+                flushAfterRead.Add(this);
+            }
+            else
+            {
+                _wakeWriter.Set();
+            }
+        }
+
         return SendResult.Queued;
+    }
+
+    private bool TryTakeWriting() => Volatile.Read(ref _writing) == 0 && Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
+
+    /// <summary>Stops queuing frames and wakes the write loop, which writes what is queued and ends.</summary>
+    private void CompleteQueue()
+    {
+        Volatile.Write(ref _completed, 1);
+        if (TryTakeWriting())
+        {
+            _wakeWriter.Set();
+        }
+    }
+
+    /// <summary>
+    /// Releases the frames left in the queue. The queue is safe for concurrent callers, unlike the carried frame,
+    /// which only the ending write loop releases.
+    /// </summary>
+    private void ReleaseQueued()
+    {
+        while (_outbound.TryDequeue(out var frame))
+        {
+            Interlocked.Add(ref _pendingBytes, -frame.Length);
+            frame.Owner?.Release();
+        }
+    }
+
+    /// <summary>Writes the queues of the connections that the read just handled queued frames for.</summary>
+    private static void FlushAfterRead(List<FrameConnection> connections)
+    {
+        t_flushAfterRead = null;
+        foreach (var connection in connections)
+        {
+            connection.WriteQueued();
+        }
+
+        connections.Clear();
+    }
+
+    /// <summary>
+    /// Writes queued frames on this thread for as long as each socket write completes at once; the caller owns the
+    /// writing. Anything else is handed to the write loop: a write still in progress, a failure, a frame larger than a
+    /// batch, or a write lock that the send pump holds.
+    /// </summary>
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            if (!_writeLock.Wait(0))
+            {
+                _wakeWriter.Set();
+                return;
+            }
+
+            byte[]? batch = null;
+            while (true)
+            {
+                var length = 0;
+                while (TryTakeNext(out var frame))
+                {
+                    batch ??= ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
+                    if (frame.Length > batch.Length - length)
+                    {
+                        Carry(frame);
+                        break;
+                    }
+
+                    frame.Memory.Span.CopyTo(batch.AsSpan(length));
+                    length += frame.Length;
+                    frame.Owner?.Release();
+                }
+
+                if (length == 0)
+                {
+                    ReturnBatch(ref batch);
+                    if (_hasCarried)
+                    {
+                        // A frame larger than a batch: the write loop writes it from its own array.
+                        _writeLock.Release();
+                        _wakeWriter.Set();
+                        return;
+                    }
+
+                    break;
+                }
+
+                ValueTask write;
+                try
+                {
+                    ArmDeadline(_deadline);
+                    write = _stream.WriteAsync(batch!.AsMemory(0, length), _deadline.Token);
+                }
+                catch (Exception exception)
+                {
+                    HandOver(exception, ref batch);
+                    return;
+                }
+
+                if (!write.IsCompleted)
+                {
+                    // The socket buffer is full: the write loop waits for this write, with the write lock.
+                    _handedOverWrite = write;
+                    _handedOverBatch = batch;
+                    _handedOverLength = length;
+                    _wakeWriter.Set();
+                    return;
+                }
+
+                try
+                {
+                    write.GetAwaiter().GetResult();
+                    CompleteWrite(_deadline, length);
+                }
+                catch (Exception exception)
+                {
+                    HandOver(exception, ref batch);
+                    return;
+                }
+            }
+
+            _writeLock.Release();
+            Volatile.Write(ref _writing, 0);
+
+            // A frame queued after the last look at the queue found the writing owned and left it to this thread.
+            if ((_outbound.IsEmpty && Volatile.Read(ref _completed) == 0) || !TryTakeWriting())
+            {
+                return;
+            }
+
+            if (Volatile.Read(ref _completed) != 0)
+            {
+                _wakeWriter.Set();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes the carried frame, if any, else the next queued frame; only the owner of the writing calls it.</summary>
+    private bool TryTakeNext(out OutboundFrame frame)
+    {
+        if (_hasCarried)
+        {
+            frame = _carried;
+            _carried = default;
+            _hasCarried = false;
+            return true;
+        }
+
+        return _outbound.TryDequeue(out frame);
+    }
+
+    private void Carry(OutboundFrame frame)
+    {
+        _carried = frame;
+        _hasCarried = true;
+    }
+
+    /// <summary>Gives a failed write, and the write lock, to the write loop, which closes the connection.</summary>
+    private void HandOver(Exception failure, ref byte[]? batch)
+    {
+        ReturnBatch(ref batch);
+        _handedOverFailure = failure;
+        _wakeWriter.Set();
+    }
+
+    private static void ReturnBatch(ref byte[]? batch)
+    {
+        if (batch is not null)
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+            batch = null;
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -454,62 +710,101 @@ internal sealed class FrameConnection : IAsyncDisposable
         // The batch buffer is rented for each drain and returned when the queue is empty, so an idle connection keeps
         // none. With 10,000 connections, a buffer kept by each took the server's memory past 750 MB.
         byte[]? batch = null;
-
-        // One source for every write deadline: it is armed before each socket write and reset after it, so that a
-        // steady stream of writes allocates nothing. It is linked to closing so that one token cancels a write for either reason.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        var holdsLock = false;
 
         // Every await of the loop is in this one method, with no async helper. A long-lived method allocates its state
         // machine once, but a helper that awaits an unfinished socket write allocates a new one for each batch.
         try
         {
-            // The wait takes no token: the channel keeps one waiter to reuse only for waits that cannot be cancelled,
-            // and allocates a new one for every other wait. Closing completes the channel, which ends the wait.
-            var reader = _outbound.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
-                batch = ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
-                try
+                // The thread that took the writing from 0 woke the loop, which now owns the writing.
+                await _wakeWriter.WaitAsync().ConfigureAwait(false);
+                if (_handedOverFailure is { } failure)
                 {
-                    // Pending bytes drop as each write completes, not at the end of the drain: a publisher that keeps
-                    // the queue non-empty would otherwise make a reader that keeps up look like a slow consumer.
-                    var length = 0;
-                    while (true)
-                    {
-                        var more = reader.TryRead(out var frame);
-                        if (length > 0 && (!more || frame.Length > batch.Length - length))
-                        {
-                            ArmDeadline(deadline);
-                            await _stream.WriteAsync(batch.AsMemory(0, length), deadline.Token).ConfigureAwait(false);
-                            CompleteWrite(deadline, length);
-                            length = 0;
-                        }
-
-                        if (!more)
-                        {
-                            break;
-                        }
-
-                        if (frame.Length > batch.Length)
-                        {
-                            ArmDeadline(deadline);
-                            await _stream.WriteAsync(frame.Memory, deadline.Token).ConfigureAwait(false);
-                            CompleteWrite(deadline, frame.Length);
-                            frame.Owner?.Release();
-                            continue;
-                        }
-
-                        frame.Memory.Span.CopyTo(batch.AsSpan(length));
-                        length += frame.Length;
-                        frame.Owner?.Release();
-                    }
+                    _handedOverFailure = null;
+                    holdsLock = true;
+                    ExceptionDispatchInfo.Throw(failure);
                 }
-                finally
+
+                if (_handedOverBatch is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(batch);
-                    batch = null;
-                    _writeLock.Release();
+                    holdsLock = true;
+                    batch = _handedOverBatch;
+                    var write = _handedOverWrite;
+                    _handedOverBatch = null;
+                    _handedOverWrite = default;
+                    await write.ConfigureAwait(false);
+                    CompleteWrite(_deadline, _handedOverLength);
+                    ReturnBatch(ref batch);
+                }
+
+                while (true)
+                {
+                    if (_hasCarried || !_outbound.IsEmpty)
+                    {
+                        if (!holdsLock)
+                        {
+                            await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
+                            holdsLock = true;
+                        }
+
+                        batch = ArrayPool<byte>.Shared.Rent(WriteBatchBytes);
+
+                        // Pending bytes drop as each write completes, not at the end of the drain: a publisher that
+                        // keeps the queue non-empty would otherwise make a reader that keeps up look like a slow consumer.
+                        var length = 0;
+                        while (true)
+                        {
+                            var more = TryTakeNext(out var frame);
+                            if (length > 0 && (!more || frame.Length > batch.Length - length))
+                            {
+                                ArmDeadline(_deadline);
+                                await _stream.WriteAsync(batch.AsMemory(0, length), _deadline.Token).ConfigureAwait(false);
+                                CompleteWrite(_deadline, length);
+                                length = 0;
+                            }
+
+                            if (!more)
+                            {
+                                break;
+                            }
+
+                            if (frame.Length > batch.Length)
+                            {
+                                ArmDeadline(_deadline);
+                                await _stream.WriteAsync(frame.Memory, _deadline.Token).ConfigureAwait(false);
+                                CompleteWrite(_deadline, frame.Length);
+                                frame.Owner?.Release();
+                                continue;
+                            }
+
+                            frame.Memory.Span.CopyTo(batch.AsSpan(length));
+                            length += frame.Length;
+                            frame.Owner?.Release();
+                        }
+
+                        ReturnBatch(ref batch);
+                    }
+
+                    if (holdsLock)
+                    {
+                        holdsLock = false;
+                        _writeLock.Release();
+                    }
+
+                    if (Volatile.Read(ref _completed) != 0 && _outbound.IsEmpty && !_hasCarried)
+                    {
+                        return;
+                    }
+
+                    // The reset comes before the writing is given up, so that the next owner's wake-up is not lost.
+                    _wakeWriter.Reset();
+                    Volatile.Write(ref _writing, 0);
+                    if ((_outbound.IsEmpty && Volatile.Read(ref _completed) == 0) || !TryTakeWriting())
+                    {
+                        break;
+                    }
                 }
             }
         }
@@ -531,11 +826,25 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         finally
         {
-            // Frames still queued are never written; their pooled arrays go back to the pool.
-            while (_outbound.Reader.TryRead(out var frame))
+            ReturnBatch(ref batch);
+            if (holdsLock)
             {
-                frame.Owner?.Release();
+                _writeLock.Release();
             }
+
+            // Frames still queued are never written; their pooled arrays go back to the pool.
+            Volatile.Write(ref _completed, 1);
+            Interlocked.Exchange(ref _writeLoopEnded, 1);
+            // The loop ends only while it owns the writing, so no read loop touches the carried frame meanwhile.
+            if (_hasCarried)
+            {
+                Interlocked.Add(ref _pendingBytes, -_carried.Length);
+                _carried.Owner?.Release();
+                _carried = default;
+                _hasCarried = false;
+            }
+
+            ReleaseQueued();
         }
     }
 
@@ -558,5 +867,34 @@ internal sealed class FrameConnection : IAsyncDisposable
             // The deadline fired as the write finished: treat the write as late, the peer is at the limit anyway.
             throw new OperationCanceledException(deadline.Token);
         }
+    }
+
+    /// <summary>
+    /// The write loop's wake-up: a reusable awaitable with one waiter, the loop, and at most one <see cref="Set"/> per
+    /// <see cref="Reset"/>, by the thread that takes the writing from 0. It allocates nothing per wait.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Set"/> queues this object to the thread pool, which completes the wait there, so the write loop never
+    /// runs on the thread that woke it. The core's own asynchronous continuations would allocate a work item each time.
+    /// </remarks>
+    private sealed class WriteSignal : IValueTaskSource, IThreadPoolWorkItem
+    {
+        private ManualResetValueTaskSourceCore<bool> _core;
+
+        public ValueTask WaitAsync() => new(this, _core.Version);
+
+        public void Set() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+        public void Reset() => _core.Reset();
+
+        void IThreadPoolWorkItem.Execute() => _core.SetResult(true);
+
+        void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(
+            Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }
