@@ -91,13 +91,13 @@ internal sealed class FrameConnection : IAsyncDisposable
     // Set as the write loop ends, before it releases the frames left in the queue.
     private int _writeLoopEnded;
 
-    // A write that a read loop started and could not finish at once, or its failure, for the write loop to take over
-    // together with the write lock.
     // A frame taken from the queue that did not fit into the last batch; it goes first into the next one. Peeking
     // instead would make the queue keep its segment for observers and allocate a new one for the next frames.
     private OutboundFrame _carried;
     private bool _hasCarried;
 
+    // A write that a read loop started and could not finish at once, or its failure, for the write loop to take over
+    // together with the write lock.
     private ValueTask _handedOverWrite;
     private byte[]? _handedOverBatch;
     private int _handedOverLength;
@@ -513,9 +513,10 @@ internal sealed class FrameConnection : IAsyncDisposable
         _outbound.Enqueue(frame);
         if (Volatile.Read(ref _writeLoopEnded) != 0)
         {
-            // Closing raced with this call, and the write loop has already released what it left in the queue.
+            // Closing raced with this call, and the write loop has already released what it left in the queue. The
+            // frame is dropped like any other frame still queued at close; its reference now belongs to the queue.
             ReleaseQueued();
-            return SendResult.Closed;
+            return SendResult.Queued;
         }
 
         if (TryTakeWriting())
