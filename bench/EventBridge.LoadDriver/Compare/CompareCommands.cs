@@ -55,6 +55,15 @@ internal static class CompareCommands
             }
 
             var isQuick = parse.GetValue(quick);
+            if (parse.GetValue(seconds) is <= 0 || parse.GetValue(runs) is <= 0)
+            {
+                var givenSeconds = parse.GetValue(seconds)?.ToString(CultureInfo.InvariantCulture) ?? "the default";
+                var givenRuns = parse.GetValue(runs)?.ToString(CultureInfo.InvariantCulture) ?? "the default";
+                Console.Error.WriteLine(
+                    $"Invalid values: --seconds and --runs must be greater than 0, not {givenSeconds} and {givenRuns}.");
+                return Task.FromResult(2);
+            }
+
             var options = new ComparisonOptions(
                 systems,
                 isQuick ? Scenario.Quick : Scenario.Full,
@@ -110,18 +119,33 @@ internal static class CompareCommands
             system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup, warmupMax,
         };
         command.Hidden = true;
-        command.SetAction(parse => PeerRun.RunAsync(new PeerRunOptions(
-            parse.GetValue(system)!,
-            parse.GetValue(port),
-            parse.GetValue(serverPid),
-            parse.GetValue(publishers),
-            parse.GetValue(subscribers),
-            parse.GetValue(payloadBytes),
-            parse.GetValue(seconds),
-            parse.GetValue(rate),
-            parse.GetValue(idle),
-            parse.GetValue(warmup),
-            parse.GetValue(warmupMax))));
+        command.SetAction(parse =>
+        {
+            // Checked here rather than in a validator, which reads 0 for an option left at its default.
+            var runSeconds = parse.GetValue(seconds);
+            var shortest = parse.GetValue(warmup);
+            var longest = parse.GetValue(warmupMax);
+            if (runSeconds <= 0 || shortest < 0 || longest < shortest)
+            {
+                Console.Error.WriteLine(
+                    $"Invalid times: --seconds ({runSeconds}) must be greater than 0, --warmup-seconds ({shortest}) 0 or more, " +
+                    $"and --warmup-max-seconds ({longest}) at least --warmup-seconds.");
+                return Task.FromResult(2);
+            }
+
+            return PeerRun.RunAsync(new PeerRunOptions(
+                parse.GetValue(system)!,
+                parse.GetValue(port),
+                parse.GetValue(serverPid),
+                parse.GetValue(publishers),
+                parse.GetValue(subscribers),
+                parse.GetValue(payloadBytes),
+                runSeconds,
+                parse.GetValue(rate),
+                parse.GetValue(idle),
+                shortest,
+                longest));
+        });
         return command;
     }
 }

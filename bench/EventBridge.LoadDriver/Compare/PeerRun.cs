@@ -78,7 +78,7 @@ internal static class PeerRun
             // Flow control shared by all three systems: a publisher pauses while its slowest subscriber lags this many
             // events behind, about 2 MiB of payload, which stays under Redis's default pub/sub output buffer limit.
             var window = Math.Clamp((2 << 20) / Math.Max(1, options.PayloadBytes), 256, 16_384);
-            var warmupSeconds = await WarmUpAsync(publishers, tallies, window, options);
+            var (warmupSeconds, warmupCapped) = await WarmUpAsync(publishers, tallies, window, options);
             var compiledBefore = JitInfo.GetCompiledMethodCount();
 
             var process = System.Diagnostics.Process.GetCurrentProcess();
@@ -138,6 +138,9 @@ internal static class PeerRun
                 ("load_average", loadBefore),
                 ("warmup_s", warmupSeconds),
 
+                // 1 when the warm-up ended at its maximum rather than because compilation had settled.
+                ("warmup_capped", warmupCapped ? 1 : 0),
+
                 // Methods this process compiled while measuring: a run that is still tiering up measures the JIT too.
                 ("jit_methods_in_run", compiledDuringRun),
             };
@@ -168,15 +171,16 @@ internal static class PeerRun
 
     /// <summary>
     /// Sends unmeasured events at the run's rate, or as fast as flow control allows, until the .NET code in this process
-    /// has settled, and returns the warm-up's length in seconds. It lasts at least
-    /// <see cref="PeerRunOptions.WarmupSeconds"/> and at most <see cref="PeerRunOptions.WarmupMaxSeconds"/>.
+    /// has settled. Sending lasts at least <see cref="PeerRunOptions.WarmupSeconds"/> and at most
+    /// <see cref="PeerRunOptions.WarmupMaxSeconds"/>. Returns the warm-up's length in seconds, with the wait for the
+    /// last warm-up events to arrive, and whether it ended at the maximum.
     /// </summary>
     /// <remarks>
     /// Tiered compilation moves hot methods through an instrumented tier to optimized code on a background thread. On
     /// two cores, that thread and the slower instrumented code would otherwise be measured. An EventBridge server that
     /// just started tiers up meanwhile on the same traffic.
     /// </remarks>
-    private static async Task<double> WarmUpAsync(
+    private static async Task<(double Seconds, bool Capped)> WarmUpAsync(
         List<IPeerPublisher> publishers, List<StampedTally> tallies, int window, PeerRunOptions options)
     {
         var startedAt = Stopwatch.GetTimestamp();
@@ -198,11 +202,16 @@ internal static class PeerRun
 
                 var elapsed = Stopwatch.GetElapsedTime(startedAt, now).TotalSeconds;
                 var recent = count - samples.Peek().Count;
-                if ((elapsed >= options.WarmupSeconds && elapsed >= s_jitQuietTime.TotalSeconds && recent < JitQuietMethods)
-                    || elapsed >= options.WarmupMaxSeconds)
+                if (elapsed >= options.WarmupSeconds && elapsed >= s_jitQuietTime.TotalSeconds && recent < JitQuietMethods)
                 {
                     Volatile.Write(ref settled, 1);
-                    return;
+                    return false;
+                }
+
+                if (elapsed >= options.WarmupMaxSeconds)
+                {
+                    Volatile.Write(ref settled, 1);
+                    return true;
                 }
             }
         });
@@ -232,14 +241,13 @@ internal static class PeerRun
             }
         }));
         await Task.WhenAll(sends);
-        await watch;
         var deadline = Stopwatch.GetTimestamp() + (long)(s_deliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         while (tallies.Any(t => t.WarmupReceived < sent.Sum()) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(5);
         }
 
-        return Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
+        return (Stopwatch.GetElapsedTime(startedAt).TotalSeconds, await watch);
     }
 
     /// <summary>Sends stamped events for the run's duration; returns how many were sent.</summary>
