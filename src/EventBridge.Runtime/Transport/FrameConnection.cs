@@ -653,7 +653,10 @@ internal sealed class FrameConnection : IAsyncDisposable
             }
 
             _writeLock.Release();
-            Volatile.Write(ref _writing, 0);
+
+            // A full fence: a plain store could pass the queue check below, and a frame queued meanwhile would find
+            // the writing still owned and wait until the next send.
+            Interlocked.Exchange(ref _writing, 0);
 
             // A frame queued after the last look at the queue found the writing owned and left it to this thread.
             if ((_outbound.IsEmpty && Volatile.Read(ref _completed) == 0) || !TryTakeWriting())
@@ -801,7 +804,7 @@ internal sealed class FrameConnection : IAsyncDisposable
 
                     // The reset comes before the writing is given up, so that the next owner's wake-up is not lost.
                     _wakeWriter.Reset();
-                    Volatile.Write(ref _writing, 0);
+                    Interlocked.Exchange(ref _writing, 0);
                     if ((_outbound.IsEmpty && Volatile.Read(ref _completed) == 0) || !TryTakeWriting())
                     {
                         break;
