@@ -51,6 +51,10 @@ public sealed class ReplayTests
         await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
         await sender.SendAsync("""{"signal":"n","kwargs":{"n":3}}""" + "\n");
 
+        // The server keeps an event before it relays it, so once event 3 reaches the first connection the server holds
+        // both. Without this wait, the second connection's hello can overtake them.
+        await first.ReadFrameAsync(frame => Signal(frame) == "n" && Number(frame) == 3);
+
         // The client had read event 1 when it left, so only 2 and 3 are news, whatever position it gives.
         await using var second = await RawClient.ConnectAsync(server.Port);
         var resume = $$"""{"client":"c1","run":"{{run}}","position":0,"source":"sender","id":"{{last.GetProperty("id").GetString()}}"}""";
