@@ -51,7 +51,7 @@ public sealed class ReplayTests
         await sender.SendAsync("""{"signal":"n","kwargs":{"n":2}}""" + "\n");
         await sender.SendAsync("""{"signal":"n","kwargs":{"n":3}}""" + "\n");
 
-        // The server keeps an event before it relays it, so once event 3 reaches the first connection the server holds
+        // The server keeps an event before it relays it, so once event 3 reaches the first connection the server has kept
         // both. Without this wait, the second connection's hello can overtake them.
         await first.ReadFrameAsync(frame => Signal(frame) == "n" && Number(frame) == 3);
 
