@@ -39,7 +39,7 @@ internal sealed record PeerRunOptions(
 /// </summary>
 internal static class PeerRun
 {
-    /// <summary>The fewest warm-up events per publisher at saturation, whatever the warm-up time.</summary>
+    /// <summary>The minimum warm-up events per publisher at saturation, whatever the warm-up time.</summary>
     private const int MinWarmupEvents = 3000;
 
     private static readonly TimeSpan s_deliveryTimeout = TimeSpan.FromSeconds(5);
@@ -221,7 +221,7 @@ internal static class PeerRun
         var sent = new long[publishers.Count];
         var sends = publishers.Select((publisher, index) => Task.Run(async () =>
         {
-            // The fewest events apply to sending at saturation only: at 100 events/s they alone would take 30 s.
+            // The minimum event count applies at saturation only: at 100 events/s it alone would take 30 s.
             for (var seq = 0L; (seq < MinWarmupEvents && ticksPerEvent == 0) || Volatile.Read(ref settled) == 0; seq++)
             {
                 var scheduled = startedAt + (long)(seq * ticksPerEvent);
