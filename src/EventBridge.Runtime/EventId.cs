@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -53,6 +55,33 @@ public readonly struct EventId : IEquatable<EventId>
 
     /// <summary>Reads an id from UTF-16 characters without allocating when they are 32 hexadecimal digits.</summary>
     public static EventId Parse(ReadOnlySpan<char> text) => Parse(text, null);
+
+    /// <summary>
+    /// Reads an id from the UTF-8 text of a frame when it is 32 hexadecimal digits that are not all zeros, the form
+    /// every EventBridge client writes, without converting the text to characters first; returns
+    /// <see langword="false"/> for any other text, which <see cref="Parse(string)"/> keeps as it is.
+    /// </summary>
+    internal static bool TryParseCompact(ReadOnlySpan<byte> utf8, out EventId id)
+    {
+        id = default;
+        Span<byte> value = stackalloc byte[16];
+        if (utf8.Length != 32
+            || Convert.FromHexString(utf8, value, out _, out var written) != OperationStatus.Done
+            || written != 16)
+        {
+            return false;
+        }
+
+        var high = BinaryPrimitives.ReadUInt64BigEndian(value);
+        var low = BinaryPrimitives.ReadUInt64BigEndian(value[8..]);
+        if ((high | low) == 0)
+        {
+            return false;
+        }
+
+        id = new EventId(high, low);
+        return true;
+    }
 
     private static EventId Parse(ReadOnlySpan<char> text, string? original)
     {

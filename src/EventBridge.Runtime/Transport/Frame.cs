@@ -342,13 +342,9 @@ internal readonly struct Frame
         }
 
         if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence
-            && reader.ValueSpan.Length == 32)
+            && EventId.TryParseCompact(reader.ValueSpan, out var compact))
         {
-            Span<char> digits = stackalloc char[32];
-            if (System.Text.Encoding.UTF8.TryGetChars(reader.ValueSpan, digits, out var written) && written == 32)
-            {
-                return (true, EventId.Parse(digits));
-            }
+            return (true, compact);
         }
 
         var text = ReadCurrentString(ref reader, "id", nullable: false);

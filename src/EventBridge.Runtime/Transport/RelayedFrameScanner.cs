@@ -259,14 +259,9 @@ internal static class RelayedFrameScanner
         }
 
         hasId = true;
-        if (text.Length == 32)
+        if (EventId.TryParseCompact(text, out id))
         {
-            Span<char> digits = stackalloc char[32];
-            if (Encoding.UTF8.TryGetChars(text, digits, out var written) && written == 32)
-            {
-                id = EventId.Parse(digits);
-                return true;
-            }
+            return true;
         }
 
         id = text.IsEmpty ? default : EventId.Parse(Encoding.UTF8.GetString(text));

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace EventBridge.Tests.Bridge;
 
 public sealed class EventIdTests
@@ -33,5 +35,33 @@ public sealed class EventIdTests
 
         var events = await received.WaitForCountAsync(2);
         Assert.Equal(["from first", "from second"], events.Select(e => e.GetPayload(TestPayloads.ChatLine).Text));
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("00000000000000000000000000000001")]
+    [InlineData("ffffffffffffffffffffffffffffffff")]
+    public void CompactUtf8Id_ParsedLikeText(string text)
+    {
+        Assert.True(EventId.TryParseCompact(Encoding.UTF8.GetBytes(text), out var id));
+        Assert.Equal(EventId.Parse(text), id);
+        Assert.Equal(text.ToLowerInvariant(), id.ToString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1")]
+    [InlineData("00000000000000000000000000000000")]
+    [InlineData("0123456789abcdef0123456789abcde")]
+    [InlineData("0123456789abcdef0123456789abcdef0")]
+    [InlineData("0123456789abcdef0123456789abcdeg")]
+    [InlineData(" 123456789abcdef0123456789abcdef")]
+    [InlineData("+123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789abcdef-123456789abcdef")]
+    public void OtherUtf8Id_LeftToTextParse(string text)
+    {
+        Assert.False(EventId.TryParseCompact(Encoding.UTF8.GetBytes(text), out var id));
+        Assert.True(id.IsEmpty);
     }
 }
