@@ -22,12 +22,6 @@ internal static class RelayedFrameScanner
     /// <summary>Bits for the members that may appear once; a repeated one makes the scan defer to the full parser.</summary>
     private const int SignalBit = 1, ArgsBit = 2, KwargsBit = 4, NamespaceBit = 8, IdBit = 16, SourceBit = 32, SeqBit = 64, TypeBit = 128;
 
-    /// <summary>The bytes that a container scan stops at: quotes and brackets.</summary>
-    private static readonly SearchValues<byte> s_structural = SearchValues.Create("\"{}[]"u8);
-
-    /// <summary>The bytes that end a number or literal.</summary>
-    private static readonly SearchValues<byte> s_delimiters = SearchValues.Create(",}] \t\r\n"u8);
-
     /// <summary>
     /// Reads an event frame, or returns the default frame, whose <see cref="Frame.Signal"/> is null, when
     /// <see cref="Frame.Parse"/> must read it instead.
@@ -85,6 +79,9 @@ internal static class RelayedFrameScanner
                     Once(ref seen, SeqBit) && TryReadSequence(json, ref position, out seq),
                 _ when name.SequenceEqual("type"u8) =>
                     Once(ref seen, TypeBit) && TryReadPlainString(json, ref position, out var type) && type.SequenceEqual("event"u8),
+                // Every event frame has a time member, which nothing reads. Matching it here saves comparing it with the
+                // handshake names below.
+                _ when name.SequenceEqual("time"u8) => TrySkipValue(json, ref position, maxDepth, depth: 1),
                 _ when IsHandshakeMember(name) => false,
                 _ => TrySkipValue(json, ref position, maxDepth, depth: 1),
             };
@@ -205,7 +202,7 @@ internal static class RelayedFrameScanner
         }
 
         var rest = json[(position + 1)..];
-        var end = rest.IndexOfAny((byte)'"', (byte)'\\');
+        var end = IndexOfQuoteOrEscape(rest);
         if (end < 0 || rest[end] != (byte)'"')
         {
             return false;
@@ -380,30 +377,32 @@ internal static class RelayedFrameScanner
         if (first is not ((byte)'{' or (byte)'['))
         {
             // A number, true, false or null runs until the next delimiter.
-            var end = json[position..].IndexOfAny(s_delimiters);
-            if (end <= 0)
+            var end = position;
+            while (end < json.Length && !IsDelimiter(json[end]))
+            {
+                end++;
+            }
+
+            if (end == position || end == json.Length)
             {
                 return false;
             }
 
-            position += end;
+            position = end;
             return true;
         }
 
+        // Outside strings the bytes are read one by one, because a payload's runs between quotes and brackets are short
+        // (a colon, a comma, a number) and a vectorized search costs more to start than it saves there. Strings, which
+        // may be long, are skipped with one.
         var open = 0;
-        while (position < json.Length)
+        var index = position;
+        while (index < json.Length)
         {
-            var next = json[position..].IndexOfAny(s_structural);
-            if (next < 0)
-            {
-                return false;
-            }
-
-            position += next;
-            var current = json[position];
+            var current = json[index];
             if (current == (byte)'"')
             {
-                if (!TrySkipString(json, ref position))
+                if (!TrySkipString(json, ref index))
                 {
                     return false;
                 }
@@ -424,16 +423,44 @@ internal static class RelayedFrameScanner
                 open--;
                 if (open == 0)
                 {
-                    position++;
+                    position = index + 1;
                     return true;
                 }
             }
 
-            position++;
+            index++;
         }
 
         return false;
     }
+
+    /// <summary>
+    /// Returns the index of the first quote or backslash in <paramref name="text"/>, or -1. Most strings in a frame
+    /// are short names, so the first 16 bytes are compared one by one before a vectorized search takes over.
+    /// </summary>
+    private static int IndexOfQuoteOrEscape(ReadOnlySpan<byte> text)
+    {
+        var scalar = Math.Min(text.Length, 16);
+        for (var index = 0; index < scalar; index++)
+        {
+            if (text[index] is (byte)'"' or (byte)'\\')
+            {
+                return index;
+            }
+        }
+
+        if (scalar == text.Length)
+        {
+            return -1;
+        }
+
+        var found = text[scalar..].IndexOfAny((byte)'"', (byte)'\\');
+        return found < 0 ? -1 : scalar + found;
+    }
+
+    /// <summary>Returns whether <paramref name="value"/> ends a number or literal.</summary>
+    private static bool IsDelimiter(byte value) =>
+        value is (byte)',' or (byte)'}' or (byte)']' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     /// <summary>Moves past a string that may contain escapes.</summary>
     private static bool TrySkipString(ReadOnlySpan<byte> json, ref int position)
@@ -441,7 +468,7 @@ internal static class RelayedFrameScanner
         var index = position + 1;
         while (index < json.Length)
         {
-            var next = json[index..].IndexOfAny((byte)'"', (byte)'\\');
+            var next = IndexOfQuoteOrEscape(json[index..]);
             if (next < 0)
             {
                 return false;
