@@ -95,15 +95,16 @@ internal static class CompareCommands
 
     public static Command CreatePeerRun()
     {
-        var system = new Option<string>("--system") { Required = true };
-        var port = new Option<int>("--port") { Required = true };
-        var serverPid = new Option<int>("--server-pid");
-        var publishers = new Option<int>("--publishers") { DefaultValueFactory = _ => 1 };
-        var subscribers = new Option<int>("--subscribers") { DefaultValueFactory = _ => 1 };
-        var payloadBytes = new Option<int>("--payload-bytes") { DefaultValueFactory = _ => 128 };
-        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
+        var system = new Option<string>("--system") { Required = true, Description = "The system the server on --port runs." };
+        system.AcceptOnlyFromAmong(Peer.Systems);
+        var port = new Option<int>("--port") { Required = true, Description = "The server's port on 127.0.0.1." };
+        var serverPid = new Option<int>("--server-pid") { Description = "The server's process id, so that its CPU time is measured. Without it, the server's CPU time counts as 0." };
+        var publishers = new Option<int>("--publishers") { DefaultValueFactory = _ => 1, Description = "The number of publishing connections." };
+        var subscribers = new Option<int>("--subscribers") { DefaultValueFactory = _ => 1, Description = "The number of subscribing connections." };
+        var payloadBytes = new Option<int>("--payload-bytes") { DefaultValueFactory = _ => 128, Description = "The size of each event's payload." };
+        var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3, Description = "The seconds of measured sending." };
         var rate = new Option<double>("--rate") { Description = "Events per second over all publishers; 0 for saturation." };
-        var idle = new Option<int>("--idle-connections");
+        var idle = new Option<int>("--idle-connections") { Description = "Connections that subscribe to another subject and stay idle." };
         var warmup = new Option<double>("--warmup-seconds")
         {
             Description = "The shortest warm-up; it then goes on until fewer than 5 methods were compiled in a second.",
@@ -118,7 +119,6 @@ internal static class CompareCommands
         {
             system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup, warmupMax,
         };
-        command.Hidden = true;
         command.SetAction(parse =>
         {
             // Checked here rather than in a validator, which reads 0 for an option left at its default.

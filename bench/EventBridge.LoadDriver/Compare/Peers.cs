@@ -27,6 +27,9 @@ internal abstract class Peer(int port)
 
     public abstract string Name { get; }
 
+    /// <summary>The names of the systems that <see cref="Create"/> knows.</summary>
+    public static readonly string[] Systems = ["eventbridge", "nats", "redis"];
+
     public static Peer Create(string system, int port) => system switch
     {
         "eventbridge" => new EventBridgePeer(port),
