@@ -11,14 +11,15 @@ namespace EventBridge.Benchmarks;
 [MemoryDiagnoser]
 public class FrameReadBenchmarks
 {
-    private readonly byte[] _frame = Encoding.UTF8.GetBytes(
+    /// <summary>A relayed event frame as a client receives it: source, signal, args, kwargs, id, time and seq.</summary>
+    internal static readonly byte[] RelayedFrame = Encoding.UTF8.GetBytes(
         "{\"source\":{\"name\":\"publisher-0\",\"address\":\"127.0.0.1:40312\"},\"signal\":\"load\",\"args\":[]," +
         "\"kwargs\":{\"publisher\":0,\"sequence\":123456,\"sent_at\":98765432101,\"padding\":\"" + new string('x', 100) + "\"}," +
         "\"id\":\"9f2c54e0b7d14a3e000000000001e240\",\"time\":1764900000000,\"seq\":123456}");
 
     [Benchmark(Baseline = true, Description = "Frame.Parse")]
-    public int Parse() => Frame.Parse(_frame).Kwargs.End.Value;
+    public int Parse() => Frame.Parse(RelayedFrame).Kwargs.End.Value;
 
     [Benchmark(Description = "RelayedFrameScanner.Scan")]
-    public int Scan() => RelayedFrameScanner.Scan(_frame, 64).Kwargs.End.Value;
+    public int Scan() => RelayedFrameScanner.Scan(RelayedFrame, 64).Kwargs.End.Value;
 }
