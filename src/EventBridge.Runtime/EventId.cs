@@ -7,8 +7,9 @@ namespace EventBridge;
 
 /// <summary>
 /// The identity of one event. Ids made in this process are 128 bits: a random per-process prefix and a
-/// sequence number, written on the wire as 32 lowercase hexadecimal digits. Ids of any other form that
-/// clients in other languages send are kept as text.
+/// sequence number, written on the wire as 32 lowercase hexadecimal digits. Received ids of 32 hexadecimal digits
+/// in any case are read as such an id, so upper and lower case name the same id and are written in lower case. Ids
+/// of any other form that clients in other languages send, and 32 zeros, are kept as text.
 /// </summary>
 public readonly struct EventId : IEquatable<EventId>
 {
@@ -58,7 +59,7 @@ public readonly struct EventId : IEquatable<EventId>
 
     /// <summary>
     /// Reads an id from the UTF-8 text of a frame when it is 32 hexadecimal digits that are not all zeros, the form
-    /// every EventBridge client writes, without converting the text to characters first; returns
+    /// every EventBridge client writes, without converting the text to characters first. Returns
     /// <see langword="false"/> for any other text, which <see cref="Parse(string)"/> keeps as it is.
     /// </summary>
     internal static bool TryParseCompact(ReadOnlySpan<byte> utf8, out EventId id)

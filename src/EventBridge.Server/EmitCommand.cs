@@ -180,6 +180,11 @@ internal static partial class EmitCommand
         // the ack that covers it, so every rejection has been recorded once the client is disposed.
         await client.DisposeAsync().ConfigureAwait(false);
         var waited = Stopwatch.GetElapsedTime(started);
+        foreach (var notice in rejections.DescribeNotices(address))
+        {
+            await Console.Error.WriteLineAsync(notice).ConfigureAwait(false);
+        }
+
         if (rejections.Count > 0)
         {
             await Console.Error.WriteLineAsync(rejections.Describe(address)).ConfigureAwait(false);

@@ -103,8 +103,8 @@ internal static class CompareCommands
         var subscribers = new Option<int>("--subscribers") { DefaultValueFactory = _ => 1, Description = "The number of subscribing connections." };
         var payloadBytes = new Option<int>("--payload-bytes") { DefaultValueFactory = _ => 128, Description = "The size of each event's payload." };
         var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3, Description = "The seconds of measured sending." };
-        var rate = new Option<double>("--rate") { Description = "Events per second over all publishers; 0 for saturation." };
-        var idle = new Option<int>("--idle-connections") { Description = "Connections that subscribe to another subject and stay idle." };
+        var rate = new Option<double>("--rate") { DefaultValueFactory = _ => 0, Description = "Events per second over all publishers; 0 for saturation." };
+        var idle = new Option<int>("--idle-connections") { DefaultValueFactory = _ => 0, Description = "Connections that subscribe to another subject and stay idle." };
         var warmup = new Option<double>("--warmup-seconds")
         {
             Description = "The shortest warm-up; it then goes on until fewer than 5 methods were compiled in a second.",

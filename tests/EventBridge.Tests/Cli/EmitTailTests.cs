@@ -131,6 +131,20 @@ public sealed class EmitTailTests
     }
 
     [Fact]
+    public async Task Emit_RejectedName_WarnsAndExitsZero()
+    {
+        var (server, port) = await CommandProcess.StartServerAsync();
+        await using var serverProcess = server;
+
+        var (exitCode, emit) = await CommandProcess.RunAsync("emit", "chat.message", "--name", new string('n', 300), "--port", Port(port));
+
+        Assert.True(exitCode == 0, $"emit exited with {exitCode}.{emit.Describe()}");
+        var warning = Assert.Single(emit.ErrorLines);
+        Assert.StartsWith($"Warning: the server at 127.0.0.1:{port} reported invalid_name: ", warning, StringComparison.Ordinal);
+        Assert.Contains(emit.OutputLines, line => line.StartsWith("emitted 1 event", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Emit_NoServer_ExitsOneWithOneLine()
     {
         var port = UnusedPort();
