@@ -93,6 +93,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.Port, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxFrameBytes, 64, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DuplicateWindow, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.DuplicateWindow, EventIdWindow.MaxCapacity, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxJsonDepth, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PingInterval, TimeSpan.Zero, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ReconnectDelay, TimeSpan.Zero, nameof(options));

@@ -115,7 +115,8 @@ public sealed record EventBridgeClientOptions
 
     /// <summary>
     /// The number of recent event ids the client remembers to drop events that arrive twice, for example when
-    /// another client resends events after a reconnect. Default: 16,384. 0 turns duplicate detection off.
+    /// another client resends events after a reconnect. Default: 16,384. 0 turns duplicate detection off; at most
+    /// 536,870,912.
     /// </summary>
     public int DuplicateWindow { get; init; } = 16_384;
 

@@ -82,6 +82,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxFrameBytes, 64, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxPendingBytesPerClient, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DuplicateWindow, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.DuplicateWindow, EventIdWindow.MaxCapacity, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ListenBacklog, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxJsonDepth, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnections, 1, nameof(options));

@@ -37,7 +37,7 @@ public sealed record EventBridgeServerOptions
     /// <summary>
     /// The number of recent event ids the server remembers to drop events that a client sends twice, which happens
     /// when a client resends unacknowledged events after reconnecting. Default: 65,536, enough for six clients that
-    /// each resend a full outbox of the default size. 0 turns duplicate detection off.
+    /// each resend a full outbox of the default size. 0 turns duplicate detection off; at most 536,870,912.
     /// </summary>
     public int DuplicateWindow { get; init; } = 65_536;
 

@@ -58,17 +58,24 @@ public sealed class EventIdWindowTests
         Assert.True(window.TryAdd("alice", ids[0]));
     }
 
-    [Fact]
-    public void ManyScopesAndIds_MatchReferenceSet()
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(2, 4)]
+    [InlineData(3, 10)]
+    [InlineData(7, 20)]
+    [InlineData(64, 100)]
+    [InlineData(1000, 3000)]
+    public void ManyScopesAndIds_MatchReferenceQueue(int capacity, int distinctIds)
     {
-        const int capacity = 64;
+        // Few distinct ids against a small window: most adds hit a duplicate or evict, and the index's runs wrap around
+        // its end, which is where removing from an open-addressed index goes wrong.
         var window = new EventIdWindow(capacity);
         var expected = new Queue<(string, EventId)>();
-        var random = new Random(7);
-        for (var i = 0; i < 5_000; i++)
+        var random = new Random(capacity);
+        for (var i = 0; i < 50_000; i++)
         {
             var scope = "sender-" + random.Next(5);
-            var id = EventId.Parse(random.Next(100).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var id = EventId.Parse(random.Next(distinctIds).ToString(System.Globalization.CultureInfo.InvariantCulture));
             var known = expected.Contains((scope, id));
             Assert.Equal(!known, window.TryAdd(scope, id));
             if (!known)
