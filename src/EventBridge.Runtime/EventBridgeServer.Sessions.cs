@@ -237,9 +237,16 @@ public sealed partial class EventBridgeServer
             }
 
             // A frame that cannot be parsed still counts as the connection's first frame, so a hello after it gets
-            // unexpected_hello, as after any other frame.
+            // unexpected_hello, as after any other frame. Its seq, when one comes before the fault, is acknowledged
+            // like that of any rejected event, so that a client waiting for acks does not wait for it forever.
             session.SawFrame = true;
-            Reject(session, exception.Code, exception.Message, seq: null);
+            var readableSeq = Frame.TryReadSequenceBeforeFault(original, _options.MaxJsonDepth);
+            Reject(session, exception.Code, exception.Message, readableSeq);
+            if (readableSeq is { } rejectedSeq)
+            {
+                session.PendingAck = Math.Max(session.PendingAck, rejectedSeq);
+            }
+
             return;
         }
 
@@ -568,8 +575,9 @@ public sealed partial class EventBridgeServer
         }
 
         // A frame with its id and no source of its own, that nothing on the server's bus observes but the relay,
-        // is forwarded from the pooled array without a message object.
-        if (frame.HasId && !frame.HasSource && reachesOnlyRelay
+        // is forwarded from the pooled array without a message object. An empty id counts as none, so such a frame
+        // gets a new envelope with a fresh id.
+        if (!id.IsEmpty && !frame.HasSource && reachesOnlyRelay
             && CompleteRelayFrame(pooled.Buffer.AsSpan(0, pooled.Length), prefix))
         {
             if (_replay is null)
@@ -602,7 +610,7 @@ public sealed partial class EventBridgeServer
         {
             // A frame that claims its own source, or lacks the id that every relayed event carries, gets a new
             // envelope; the payload bytes are still copied as they are.
-            RelayFrame = !frame.HasSource && frame.HasId && CompleteRelayFrame(bytes, prefix) ? bytes : null,
+            RelayFrame = !frame.HasSource && !id.IsEmpty && CompleteRelayFrame(bytes, prefix) ? bytes : null,
         };
         Bus.Emit(message);
     }

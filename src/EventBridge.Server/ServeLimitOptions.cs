@@ -71,7 +71,7 @@ internal sealed class ServeLimitOptions
         };
         _duplicateWindow = new Option<int>("--duplicate-window")
         {
-            Description = "The number of recent event ids remembered to drop events sent twice; 0 turns duplicate detection off.",
+            Description = "The number of recent event ids remembered to drop events sent twice, from 0 to 100,000,000; 0 turns duplicate detection off.",
             DefaultValueFactory = _ => defaults.DuplicateWindow,
             CustomParser = Validation.WholeNumber(0, 100_000_000),
             HelpName = "ids",

@@ -92,6 +92,40 @@ internal readonly struct Frame
         }
     }
 
+    /// <summary>
+    /// Returns the top-level <c>seq</c> member of a frame that <see cref="Parse"/> rejected, when it is a non-negative
+    /// integer and the frame reads as JSON up to it; otherwise null.
+    /// </summary>
+    public static long? TryReadSequenceBeforeFault(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("seq"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var seq) && seq >= 0 ? seq : null;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // The fault comes before any seq member.
+        }
+
+        return null;
+    }
+
     private static Frame ParseCore(ReadOnlySpan<byte> json, int maxDepth)
     {
         // Utf8JsonReader checks the encoding only of the strings it decodes, and the payload is relayed undecoded:

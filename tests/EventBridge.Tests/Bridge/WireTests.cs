@@ -237,6 +237,53 @@ public sealed class WireTests
         Assert.Equal(8, ack.GetProperty("seq").GetInt64());
     }
 
+    [Theory]
+    [InlineData("""{"signal":"chat","seq":2,"id":5,"kwargs":{}}""", "invalid_frame")]
+    [InlineData("""{"seq":2,"signal":"chat","kwargs":[1]}""", "invalid_frame")]
+    [InlineData("""{"seq":2,"signal":"chat","kwargs":{"a":}}""", "invalid_json")]
+    public async Task InvalidFrameWithSeq_ErrorCarriesItAndAcknowledged(string badFrame, string expectedCode)
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var raw = await RawClient.ConnectAsync(server.Port, hello: "acker");
+
+        await raw.SendAsync(badFrame + "\n");
+
+        var error = await raw.ReadFrameAsync(f => RawClient.Type(f) == "error");
+        Assert.Equal(expectedCode, error.GetProperty("code").GetString());
+        Assert.Equal(2, error.GetProperty("seq").GetInt64());
+        var ack = await raw.ReadFrameAsync(f => RawClient.Type(f) == "ack");
+        Assert.Equal(2, ack.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task InvalidFrameWithSeqAfterFault_ErrorWithoutSeq()
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var raw = await RawClient.ConnectAsync(server.Port, hello: "acker");
+
+        await raw.SendAsync("""{"signal":"chat","kwargs":{"a":},"seq":2}""" + "\n");
+
+        var error = await raw.ReadFrameAsync(f => RawClient.Type(f) == "error");
+        Assert.Equal("invalid_json", error.GetProperty("code").GetString());
+        Assert.False(error.TryGetProperty("seq", out _));
+    }
+
+    [Fact]
+    public async Task EventWithEmptyId_RelayedWithServerId()
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var sender = await RawClient.ConnectAsync(server.Port, hello: "sender");
+        await using var receiver = await RawClient.ConnectAsync(server.Port, hello: "receiver");
+        await Bridge.WaitForClientsAsync(server, 2);
+
+        await sender.SendAsync("""{"signal":"chat","id":"","args":[],"kwargs":{"user":"s","text":"empty id"}}""" + "\n");
+
+        var frame = await receiver.ReadFrameAsync(f => RawClient.Type(f) == "event");
+        Assert.Equal(32, frame.GetProperty("id").GetString()!.Length);
+        Assert.Equal("sender", frame.GetProperty("source").GetProperty("name").GetString());
+        Assert.Equal("empty id", frame.GetProperty("kwargs").GetProperty("text").GetString());
+    }
+
     [Fact]
     public async Task Ping_AnsweredWithPong()
     {
