@@ -1074,10 +1074,14 @@ public sealed partial class EventBridgeServer
         /// <summary>The receivers of the session's last relayed event.</summary>
         public ClientSession[]? RouteReceivers { get; set; }
 
-        /// <summary>The highest sequence number received and not yet acknowledged; read loop only.</summary>
-        public long PendingAck { get; set; }
+        /// <summary>
+        /// The highest sequence number received, acknowledged or not; read loop only. It starts below 0, because 0 is a
+        /// valid sequence number that must be acknowledged too.
+        /// </summary>
+        public long PendingAck { get; set; } = -1;
 
-        public long LastAck { get; set; }
+        /// <summary>The sequence number of the last ack sent; below 0 until the first.</summary>
+        public long LastAck { get; set; } = -1;
 
         public long Rejections { get; set; }
 

@@ -285,6 +285,18 @@ public sealed class WireTests
     }
 
     [Fact]
+    public async Task EventWithSeqZero_Acknowledged()
+    {
+        await using var server = await Bridge.StartServerAsync();
+        await using var raw = await RawClient.ConnectAsync(server.Port, hello: "acker");
+
+        await raw.SendAsync("""{"signal":"chat","kwargs":{},"seq":0}""" + "\n");
+
+        var ack = await raw.ReadFrameAsync(f => RawClient.Type(f) == "ack");
+        Assert.Equal(0, ack.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
     public async Task Ping_AnsweredWithPong()
     {
         await using var server = await Bridge.StartServerAsync();
