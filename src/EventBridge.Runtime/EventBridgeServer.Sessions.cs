@@ -237,8 +237,8 @@ public sealed partial class EventBridgeServer
             }
 
             // A frame that cannot be parsed still counts as the connection's first frame, so a hello after it gets
-            // unexpected_hello, as after any other frame. Its seq, when one comes before the fault, is acknowledged
-            // like that of any rejected event, so that a client waiting for acks does not wait for it forever.
+            // unexpected_hello, as after any other frame. Its seq, unless a syntax fault comes before it, is
+            // acknowledged like that of any rejected event, so that a client waiting for acks does not wait forever.
             session.SawFrame = true;
             var readableSeq = Frame.TryReadSequenceBeforeFault(original, _options.MaxJsonDepth);
             Reject(session, exception.Code, exception.Message, readableSeq);

@@ -94,7 +94,8 @@ internal readonly struct Frame
 
     /// <summary>
     /// Returns the top-level <c>seq</c> member of a frame that <see cref="Parse"/> rejected, when it is a non-negative
-    /// integer and the frame reads as JSON up to it; otherwise null.
+    /// integer and the frame's JSON syntax is valid up to it; otherwise null. Members of the wrong type before it do
+    /// not matter.
     /// </summary>
     public static long? TryReadSequenceBeforeFault(ReadOnlySpan<byte> json, int maxDepth)
     {
