@@ -76,6 +76,9 @@ internal static class FrameStrings
         return text;
     }
 
+    /// <summary>Returns whether the table keeps <paramref name="text"/>, so that every lookup of it returns one instance.</summary>
+    internal static bool IsKept(string text) => s_table.ContainsKey(text);
+
     /// <summary>A string of the table and its UTF-8 bytes.</summary>
     private sealed class Entry(string text, byte[] utf8)
     {

@@ -5,6 +5,9 @@ namespace EventBridge.Tests.Bridge;
 
 public sealed class FrameStringsTests
 {
+    // The table is one per process and stops growing at 4,096 names, which other tests (the frame fuzz tests) may
+    // reach first. A name the table did not keep is allocated for every lookup, so only kept names are one instance.
+
     [Fact]
     public void SameBytes_SameString()
     {
@@ -12,7 +15,11 @@ public sealed class FrameStringsTests
         var second = FrameStrings.Get("frame-strings-same"u8);
 
         Assert.Equal("frame-strings-same", first);
-        Assert.Same(first, second);
+        Assert.Equal(first, second);
+        if (FrameStrings.IsKept(first))
+        {
+            Assert.Same(first, second);
+        }
     }
 
     [Fact]
@@ -51,6 +58,10 @@ public sealed class FrameStringsTests
         var here = FrameStrings.Get("fs-threads"u8);
         var there = await Task.Run(() => FrameStrings.Get("fs-threads"u8));
 
-        Assert.Same(here, there);
+        Assert.Equal("fs-threads", there);
+        if (FrameStrings.IsKept(here))
+        {
+            Assert.Same(here, there);
+        }
     }
 }
