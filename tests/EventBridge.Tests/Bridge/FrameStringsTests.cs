@@ -55,13 +55,13 @@ public sealed class FrameStringsTests
     [Fact]
     public async Task OtherThreads_ReadSameStrings()
     {
-        var here = FrameStrings.Get("fs-threads"u8);
-        var there = await Task.Run(() => FrameStrings.Get("fs-threads"u8));
+        var onThisThread = FrameStrings.Get("fs-threads"u8);
+        var onPoolThread = await Task.Run(() => FrameStrings.Get("fs-threads"u8));
 
-        Assert.Equal("fs-threads", there);
-        if (FrameStrings.IsKept(here))
+        Assert.Equal("fs-threads", onPoolThread);
+        if (FrameStrings.IsKept(onThisThread))
         {
-            Assert.Same(here, there);
+            Assert.Same(onThisThread, onPoolThread);
         }
     }
 }
