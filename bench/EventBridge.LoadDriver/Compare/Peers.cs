@@ -27,7 +27,7 @@ internal abstract class Peer(int port)
 
     public abstract string Name { get; }
 
-    /// <summary>The names of the systems that <see cref="Create"/> knows.</summary>
+    /// <summary>The names of the systems that <see cref="Create"/> accepts.</summary>
     public static readonly string[] Systems = ["eventbridge", "nats", "redis"];
 
     public static Peer Create(string system, int port) => system switch
