@@ -22,7 +22,12 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1; driver_args+=("--quick") ;;
         --aot) aot=1 ;;
-        --output) output="$2"; shift ;;
+        --output)
+            if [[ $# -lt 2 || -z "$2" ]]; then
+                echo "compare.sh: --output needs a folder, for example --output /tmp/compare" >&2
+                exit 2
+            fi
+            output="$2"; shift ;;
         *) driver_args+=("$1") ;;
     esac
     shift
@@ -65,8 +70,11 @@ fail() {
 
 # The peers: nats-server 2.9.10 and redis-server 7.0.15 on Debian 12.
 if ! command -v nats-server >/dev/null 2>&1 && [[ ! -x /usr/sbin/nats-server ]] || ! command -v redis-server >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server redis-server >/dev/null
+    # Installing needs root; another user goes through sudo.
+    as_root=()
+    if [[ $EUID -ne 0 ]]; then as_root=(sudo); fi
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server redis-server >/dev/null
 fi
 nats_server="$(command -v nats-server || echo /usr/sbin/nats-server)"
 redis_server="$(command -v redis-server)"
