@@ -8,6 +8,7 @@
 #   --quick   three scenarios, 3 short runs each, no wait for a quiet machine: about 4 minutes; a harness check only
 #   --aot     run the NativeAOT eventbridge binary (published by .ci/aot-smoke.sh into artifacts/aot)
 #   --output  the folder for the results; default docs/compare, or artifacts/compare-quick with --quick
+#   The driver's options (--runs, --seconds, --quiet-wait): dotnet run -c Release --project bench/EventBridge.LoadDriver -- compare --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ output=""
 driver_args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        -h|--help|-\?)
+            sed -n '2,11p' "$0" | cut -c3-
+            exit 0 ;;
         --quick) quick=1; driver_args+=("--quick") ;;
         --aot) aot=1 ;;
         --output)
@@ -68,6 +72,12 @@ fail() {
     exit 1
 }
 
+dotnet build bench/EventBridge.LoadDriver -c Release --nologo -v quiet
+# The driver parses the options passed on to it now, so that a mistyped one fails before any server starts. The
+# placeholder servers are never contacted.
+dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare --check-options \
+    --eventbridge 1:1 --output "$output" "${driver_args[@]}" || exit 2
+
 # The peers: nats-server 2.9.10 and redis-server 7.0.15 on Debian 12.
 if ! command -v nats-server >/dev/null 2>&1 && [[ ! -x /usr/sbin/nats-server ]] || ! command -v redis-server >/dev/null 2>&1; then
     # Installing needs root; another user goes through sudo.
@@ -82,7 +92,6 @@ redis_server="$(command -v redis-server)"
 # The connected-clients scenarios open up to 10,000 connections from one process.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-dotnet build bench/EventBridge.LoadDriver -c Release --nologo -v quiet
 if [[ $aot == 1 ]]; then
     bash .ci/aot-smoke.sh artifacts/aot
     server_cmd=(artifacts/aot/eventbridge)

@@ -20,9 +20,11 @@ internal static class CompareCommands
         };
         var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
         var commandLine = new Option<string>("--command-line") { Description = "The command to print beside the results.", DefaultValueFactory = _ => "bench/compare.sh" };
+        // compare.sh checks its options with this before it starts any server, so a mistyped option fails at once.
+        var check = new Option<bool>("--check-options") { Description = "Check the options and exit without running anything.", Hidden = true };
         var command = new Command("compare", "Runs the same scenarios against EventBridge, NATS and Redis servers that are already running, and writes the results.")
         {
-            eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine,
+            eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine, check,
         };
         (string Name, Option<string?> Option)[] servers = [("eventbridge", eventBridge), ("nats", nats), ("redis", redis)];
         foreach (var (_, option) in servers)
@@ -62,6 +64,11 @@ internal static class CompareCommands
                 Console.Error.WriteLine(
                     $"Invalid values: --seconds and --runs must be greater than 0, not {givenSeconds} and {givenRuns}.");
                 return Task.FromResult(2);
+            }
+
+            if (parse.GetValue(check))
+            {
+                return Task.FromResult(0);
             }
 
             var options = new ComparisonOptions(
