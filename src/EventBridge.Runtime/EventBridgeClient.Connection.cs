@@ -354,33 +354,29 @@ public sealed partial class EventBridgeClient
     private async Task PumpAsync(Session session)
     {
         var token = session.Connection.Closing;
-        var buffer = ArrayPool<byte>.Shared.Rent(FrameConnection.WriteBatchBytes);
-        var batch = new List<OutboxEntry>();
+        var batch = new OutboxBatch();
         try
         {
             while (!token.IsCancellationRequested)
             {
-                batch.Clear();
                 if (!_outbox.TakeBatch(batch, FrameConnection.WriteBatchBytes, session.Acks))
                 {
                     await _outbox.WaitAsync(token).ConfigureAwait(false);
                     continue;
                 }
 
-                if (batch.Count == 1)
+                try
                 {
-                    await session.Connection.WriteAsync(batch[0].Frame, token).ConfigureAwait(false);
-                    continue;
+                    // The frames are written from the outbox's chunks; consecutive ones in one chunk are one write.
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        await session.Connection.WriteAsync(batch[i].Memory, token).ConfigureAwait(false);
+                    }
                 }
-
-                var length = 0;
-                foreach (var entry in batch)
+                finally
                 {
-                    entry.Frame.CopyTo(buffer.AsSpan(length));
-                    length += entry.Frame.Length;
+                    _outbox.EndWrite(batch);
                 }
-
-                await session.Connection.WriteAsync(buffer.AsMemory(0, length), token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -389,10 +385,6 @@ public sealed partial class EventBridgeClient
         catch (IOException exception)
         {
             Log.WriteFailed(_logger, exception, _options.Name);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private readonly ClientOutbox _outbox;
 
     /// <summary><see cref="SerializeForOutbox"/> as a delegate made once, not once per emitted event.</summary>
-    private readonly Func<EventMessage, long, byte[]> _serializeForOutbox;
+    private readonly OutboxFrameWriter _serializeForOutbox;
 
     /// <summary>The watcher that forwards local events, kept so that the bus can tell whether it is the only one.</summary>
     private readonly EventWatcher _forwarder;
@@ -276,9 +276,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             await _runLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        foreach (var entry in _outbox.Clear())
+        foreach (var message in _outbox.Clear())
         {
-            ReportDropped(entry.Message, EventDropReason.ClientClosed);
+            ReportDropped(message, EventDropReason.ClientClosed);
         }
 
         var deliveryTime = _options.CloseTimeout - Stopwatch.GetElapsedTime(started);
@@ -308,7 +308,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             return;
         }
 
-        OutboxEntry? dropped;
+        EventMessage? dropped;
         try
         {
             dropped = _outbox.Add(message, _serializeForOutbox);
@@ -327,23 +327,19 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
 
         if (dropped is not null)
         {
-            ReportDropped(dropped.Message, EventDropReason.OutboxFull);
+            ReportDropped(dropped, EventDropReason.OutboxFull);
         }
     }
 
-    private byte[] SerializeForOutbox(EventMessage message, long seq)
+    private void SerializeForOutbox(EventMessage message, long seq, ArrayBufferWriter<byte> buffer)
     {
-        var buffer = ScratchBuffer.Rent();
         FrameWriter.WriteEvent(buffer, message, source: null, seq);
 
         // The limit applies to the line without its newline, as the server counts it.
         if (buffer.WrittenCount - 1 > _options.MaxFrameBytes)
         {
-            ScratchBuffer.Return(buffer);
             throw new FrameTooLargeException();
         }
-
-        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     private void ReportDropped(EventMessage message, EventDropReason reason)
@@ -447,7 +443,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     }
 
     /// <summary>Thrown by the serializer callback of the outbox for a frame over the size limit.</summary>
-    private sealed class FrameTooLargeException : Exception
+    internal sealed class FrameTooLargeException : Exception
     {
     }
 

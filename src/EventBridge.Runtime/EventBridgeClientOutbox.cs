@@ -1,10 +1,12 @@
+using System.Buffers;
+using System.Diagnostics;
+using EventBridge.Transport;
+
 namespace EventBridge;
 
-/// <summary>One serialized event waiting in a client's outbox.</summary>
-/// <param name="Seq">The sequence number written in the frame, which the server's ack frames refer to.</param>
-/// <param name="Frame">The complete frame, newline included.</param>
-/// <param name="Message">The event, for reports when it is dropped.</param>
-internal sealed record OutboxEntry(long Seq, byte[] Frame, EventMessage Message);
+/// <summary>Writes the frame of one event, with the sequence number given, into a buffer.</summary>
+/// <exception cref="EventBridgeClient.FrameTooLargeException">The frame is longer than the client may send.</exception>
+internal delegate void OutboxFrameWriter(EventMessage message, long seq, ArrayBufferWriter<byte> buffer);
 
 /// <summary>
 /// The events a client has not yet handed over for good: those waiting to be written (unsent) and, when the server
@@ -12,13 +14,33 @@ internal sealed record OutboxEntry(long Seq, byte[] Frame, EventMessage Message)
 /// events move back in front of the unsent ones, so the next connection resends everything in the original order.
 /// Both parts together hold at most <see cref="Capacity"/> events.
 /// </summary>
+/// <remarks>
+/// Entries form one queue in sequence order: the unacked ones first, then the unsent ones. Their frames are copied
+/// one after another into pooled chunks of <see cref="ChunkBytes"/>, so that emitting allocates no array per event and
+/// a batch of consecutive frames is written to the socket as one slice of a chunk, without another copy. A chunk
+/// returns to the pool when no entry uses it and no write is reading from it; an entry that is dropped or
+/// acknowledged while its frame is being written therefore leaves its chunk alive until the write ends.
+/// </remarks>
 internal sealed class ClientOutbox
 {
-    private readonly Queue<OutboxEntry> _unsent = new();
-    private readonly Queue<OutboxEntry> _unacked = new();
+    /// <summary>
+    /// The size of a chunk: that of the largest batch the pump writes at once, so a full batch usually comes from one
+    /// chunk. A longer frame gets a chunk of its own size.
+    /// </summary>
+    public const int ChunkBytes = 64 * 1024;
+
     private readonly OutboxOverflow _overflow;
     private readonly SemaphoreSlim _doorbell = new(0);
     private readonly Lock _gate = new();
+
+    // A circular queue: _count entries from _head, of which the first _unacked were written and wait for their ack.
+    private Entry[] _entries = new Entry[64];
+    private int _head;
+    private int _count;
+    private int _unacked;
+
+    // The chunk that new frames are appended to.
+    private Chunk? _current;
     private TaskCompletionSource? _emptied;
     private long _lastSeq;
 
@@ -38,36 +60,56 @@ internal sealed class ClientOutbox
         {
             lock (_gate)
             {
-                return _unsent.Count + _unacked.Count;
+                return _count;
             }
         }
     }
 
+    /// <summary>The number of pooled chunks that entries or writes still use; for tests.</summary>
+    internal int ChunksInUse { get; private set; }
+
     /// <summary>
-    /// Builds the frame for the next sequence number with <paramref name="serialize"/> and appends it. Building the
-    /// frame under the lock keeps the sequence numbers in outbox order when several threads emit at once.
+    /// Writes the frame for the next sequence number with <paramref name="write"/> and appends it. Writing the frame
+    /// under the lock keeps the sequence numbers in outbox order when several threads emit at once.
     /// </summary>
-    /// <returns>The entry that the overflow policy dropped to make room, or <see langword="null"/>.</returns>
-    public OutboxEntry? Add(EventMessage message, Func<EventMessage, long, byte[]> serialize)
+    /// <returns>
+    /// The event that the overflow policy dropped to make room (with <see cref="OutboxOverflow.DropNewest"/>,
+    /// <paramref name="message"/> itself, not serialized), or <see langword="null"/>.
+    /// </returns>
+    /// <exception cref="EventBridgeClient.FrameTooLargeException">Thrown by <paramref name="write"/>; nothing is added.</exception>
+    public EventMessage? Add(EventMessage message, OutboxFrameWriter write)
     {
-        OutboxEntry? dropped = null;
+        EventMessage? dropped = null;
         lock (_gate)
         {
-            var seq = _lastSeq + 1;
-            var entry = new OutboxEntry(seq, serialize(message, seq), message);
-            _lastSeq = seq;
-            if (_unsent.Count + _unacked.Count >= Capacity)
+            if (_count >= Capacity && _overflow == OutboxOverflow.DropNewest)
             {
-                if (_overflow == OutboxOverflow.DropNewest)
-                {
-                    return entry;
-                }
-
-                // The oldest unacknowledged event has most likely reached the server already.
-                dropped = _unacked.Count > 0 ? _unacked.Dequeue() : _unsent.Dequeue();
+                return message;
             }
 
-            _unsent.Enqueue(entry);
+            var seq = _lastSeq + 1;
+            var buffer = ScratchBuffer.Rent();
+            try
+            {
+                // Written before the oldest event is dropped for room, so that a frame that cannot be written drops
+                // nothing else.
+                write(message, seq, buffer);
+                if (_count >= Capacity)
+                {
+                    // The oldest event is an unacknowledged one when there is one, and has most likely reached the
+                    // server.
+                    dropped = _entries[_head].Message;
+                    RemoveOldest();
+                }
+
+                Append(new Entry(seq, message), buffer.WrittenSpan);
+            }
+            finally
+            {
+                ScratchBuffer.Return(buffer);
+            }
+
+            _lastSeq = seq;
         }
 
         Ring();
@@ -76,28 +118,65 @@ internal sealed class ClientOutbox
 
     /// <summary>
     /// Moves unsent entries into <paramref name="batch"/>, at least one and otherwise up to
-    /// <paramref name="maxBytes"/> bytes. With <paramref name="keepUntilAcked"/> they stay in the outbox as unacked.
+    /// <paramref name="maxBytes"/> bytes. With <paramref name="keepUntilAcked"/> they stay in the outbox as unacked;
+    /// without, they leave it. Either way their bytes stay valid until <see cref="EndWrite"/> receives the batch.
     /// </summary>
     /// <returns><see langword="false"/> when nothing is waiting.</returns>
-    public bool TakeBatch(List<OutboxEntry> batch, int maxBytes, bool keepUntilAcked)
+    public bool TakeBatch(OutboxBatch batch, int maxBytes, bool keepUntilAcked)
     {
         lock (_gate)
         {
-            var bytes = 0;
-            while (_unsent.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Frame.Length <= maxBytes))
+            var taken = 0;
+            while (_unacked + taken < _count)
             {
-                _unsent.Dequeue();
-                batch.Add(next);
-                bytes += next.Frame.Length;
-                if (keepUntilAcked)
+                ref var next = ref _entries[Index(_unacked + taken)];
+                if (batch.Bytes != 0 && batch.Bytes + next.Length > maxBytes)
                 {
-                    _unacked.Enqueue(next);
+                    break;
+                }
+
+                if (batch.Add(next.Chunk!, next.Offset, next.Length))
+                {
+                    next.Chunk!.Writes++;
+                }
+
+                taken++;
+            }
+
+            if (keepUntilAcked)
+            {
+                _unacked += taken;
+            }
+            else
+            {
+                // Without acks nothing is unacked: the client requeues before each connection. So the taken entries
+                // are the oldest ones.
+                Debug.Assert(_unacked == 0, "A connection without acks started with unacked entries.");
+                for (var i = 0; i < taken; i++)
+                {
+                    RemoveOldest();
                 }
             }
 
             SignalIfEmpty();
-            return batch.Count > 0;
+            return taken > 0;
         }
+    }
+
+    /// <summary>Records that the pump finished writing <paramref name="batch"/>, whether the write succeeded or not.</summary>
+    public void EndWrite(OutboxBatch batch)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var chunk = batch[i].Chunk;
+                chunk.Writes--;
+                ReleaseIfUnused(chunk);
+            }
+        }
+
+        batch.Clear();
     }
 
     /// <summary>Removes every unacked entry up to and including <paramref name="seq"/>.</summary>
@@ -105,9 +184,9 @@ internal sealed class ClientOutbox
     {
         lock (_gate)
         {
-            while (_unacked.TryPeek(out var oldest) && oldest.Seq <= seq)
+            while (_unacked > 0 && _entries[_head].Seq <= seq)
             {
-                _unacked.Dequeue();
+                RemoveOldest();
             }
 
             SignalIfEmpty();
@@ -119,8 +198,9 @@ internal sealed class ClientOutbox
     {
         lock (_gate)
         {
-            foreach (var entry in _unacked)
+            for (var i = 0; i < _unacked; i++)
             {
+                ref var entry = ref _entries[Index(i)];
                 if (entry.Seq == seq)
                 {
                     return entry.Message;
@@ -136,35 +216,30 @@ internal sealed class ClientOutbox
     {
         lock (_gate)
         {
-            if (_unacked.Count == 0)
+            if (_unacked == 0)
             {
                 return;
             }
 
-            var waiting = _unsent.ToArray();
-            _unsent.Clear();
-            while (_unacked.TryDequeue(out var entry))
-            {
-                _unsent.Enqueue(entry);
-            }
-
-            foreach (var entry in waiting)
-            {
-                _unsent.Enqueue(entry);
-            }
+            // The unacked entries come first in the queue already.
+            _unacked = 0;
         }
 
         Ring();
     }
 
-    /// <summary>Removes and returns every entry, for reporting when the client closes.</summary>
-    public OutboxEntry[] Clear()
+    /// <summary>Removes every entry and returns its event, for reporting when the client closes.</summary>
+    public EventMessage[] Clear()
     {
         lock (_gate)
         {
-            OutboxEntry[] all = [.. _unacked, .. _unsent];
-            _unacked.Clear();
-            _unsent.Clear();
+            var all = new EventMessage[_count];
+            for (var i = 0; i < all.Length; i++)
+            {
+                all[i] = _entries[_head].Message;
+                RemoveOldest();
+            }
+
             SignalIfEmpty();
             return all;
         }
@@ -178,7 +253,7 @@ internal sealed class ClientOutbox
     {
         lock (_gate)
         {
-            if (_unsent.Count + _unacked.Count == 0)
+            if (_count == 0)
             {
                 return Task.CompletedTask;
             }
@@ -188,9 +263,97 @@ internal sealed class ClientOutbox
         }
     }
 
+    private int Index(int offset)
+    {
+        var index = _head + offset;
+        return index < _entries.Length ? index : index - _entries.Length;
+    }
+
+    /// <summary>Copies a frame into the current chunk, or a new one when it does not fit, and queues its entry.</summary>
+    private void Append(Entry entry, ReadOnlySpan<byte> frame)
+    {
+        var chunk = _current;
+        if (chunk is null || frame.Length > chunk.Bytes.Length - chunk.Used)
+        {
+            if (chunk is not null)
+            {
+                _current = null;
+                ReleaseIfUnused(chunk);
+            }
+
+            chunk = _current = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(ChunkBytes, frame.Length)));
+            ChunksInUse++;
+        }
+
+        frame.CopyTo(chunk.Bytes.AsSpan(chunk.Used));
+        entry.Chunk = chunk;
+        entry.Offset = chunk.Used;
+        entry.Length = frame.Length;
+        chunk.Used += frame.Length;
+        chunk.Entries++;
+
+        if (_count == _entries.Length)
+        {
+            Grow();
+        }
+
+        _entries[Index(_count)] = entry;
+        _count++;
+    }
+
+    private void Grow()
+    {
+        var larger = new Entry[_entries.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            larger[i] = _entries[Index(i)];
+        }
+
+        _entries = larger;
+        _head = 0;
+    }
+
+    /// <summary>Removes the entry at the head of the queue, unacked or not.</summary>
+    private void RemoveOldest()
+    {
+        ref var oldest = ref _entries[_head];
+        var chunk = oldest.Chunk!;
+        chunk.Entries--;
+
+        // Cleared, so that the queue does not keep the event alive.
+        oldest = default;
+        _head = _head + 1 == _entries.Length ? 0 : _head + 1;
+        _count--;
+        if (_unacked > 0)
+        {
+            _unacked--;
+        }
+
+        ReleaseIfUnused(chunk);
+    }
+
+    private void ReleaseIfUnused(Chunk chunk)
+    {
+        if (chunk.Entries != 0 || chunk.Writes != 0)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(chunk, _current))
+        {
+            // Nothing reads the current chunk any more, so new frames can start at its beginning again.
+            chunk.Used = 0;
+            return;
+        }
+
+        ArrayPool<byte>.Shared.Return(chunk.Bytes);
+        chunk.Bytes = [];
+        ChunksInUse--;
+    }
+
     private void SignalIfEmpty()
     {
-        if (_emptied is not null && _unsent.Count + _unacked.Count == 0)
+        if (_emptied is not null && _count == 0)
         {
             _emptied.TrySetResult();
             _emptied = null;
@@ -204,5 +367,72 @@ internal sealed class ClientOutbox
         {
             _doorbell.Release();
         }
+    }
+
+    /// <summary>One queued event: its sequence number, its event for reports, and where its frame is.</summary>
+    private struct Entry(long seq, EventMessage message)
+    {
+        public readonly long Seq = seq;
+        public readonly EventMessage Message = message;
+        public Chunk? Chunk;
+        public int Offset;
+        public int Length;
+    }
+
+    /// <summary>
+    /// A pooled array that frames are appended to, with the number of entries that use it and of writes reading it.
+    /// </summary>
+    internal sealed class Chunk(byte[] bytes)
+    {
+        public byte[] Bytes = bytes;
+        public int Used;
+        public int Entries;
+        public int Writes;
+    }
+}
+
+/// <summary>
+/// The frames the send pump writes at once, as slices of outbox chunks: consecutive frames in one chunk form one slice.
+/// </summary>
+internal sealed class OutboxBatch
+{
+    private readonly List<Slice> _slices = [];
+
+    /// <summary>The number of slices.</summary>
+    public int Count => _slices.Count;
+
+    /// <summary>The number of bytes in all slices.</summary>
+    public int Bytes { get; private set; }
+
+    public Slice this[int index] => _slices[index];
+
+    /// <summary>Adds a frame; returns <see langword="true"/> when it starts a new slice, which then needs its own write.</summary>
+    public bool Add(ClientOutbox.Chunk chunk, int offset, int length)
+    {
+        Bytes += length;
+        if (_slices.Count > 0)
+        {
+            var last = _slices[^1];
+            if (ReferenceEquals(last.Chunk, chunk) && last.Offset + last.Length == offset)
+            {
+                _slices[^1] = last with { Length = last.Length + length };
+                return false;
+            }
+        }
+
+        _slices.Add(new Slice(chunk, offset, length));
+        return true;
+    }
+
+    public void Clear()
+    {
+        _slices.Clear();
+        Bytes = 0;
+    }
+
+    /// <summary>Consecutive frames in one chunk.</summary>
+    public readonly record struct Slice(ClientOutbox.Chunk Chunk, int Offset, int Length)
+    {
+        public ReadOnlyMemory<byte> Memory => Chunk.Bytes.AsMemory(Offset, Length);
     }
 }
