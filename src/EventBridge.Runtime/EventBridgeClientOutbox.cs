@@ -18,8 +18,8 @@ internal delegate void OutboxFrameWriter(EventMessage message, long seq, ArrayBu
 /// Entries form one queue in sequence order: the unacked ones first, then the unsent ones. Their frames are copied
 /// one after another into pooled chunks of <see cref="ChunkBytes"/>, so that emitting allocates no array per event and
 /// a batch of consecutive frames is written to the socket as one slice of a chunk, without another copy. A chunk
-/// returns to the pool when no entry uses it and no write is reading from it; an entry that is dropped or
-/// acknowledged while its frame is being written therefore leaves its chunk alive until the write ends.
+/// returns to the pool when no entry uses it and no write is reading from it. So an entry that is dropped or
+/// acknowledged while its frame is being written keeps its chunk alive until the write ends.
 /// </remarks>
 internal sealed class ClientOutbox
 {

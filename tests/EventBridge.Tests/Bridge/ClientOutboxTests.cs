@@ -178,7 +178,7 @@ public sealed class ClientOutboxTests
     }
 
     [Fact]
-    public void FrameOverChunkSize_GetsOwnChunk()
+    public void FrameOverChunkSize_WrittenIntact()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
         outbox.Add(Message(10), s_write);
