@@ -23,10 +23,10 @@ public sealed partial class EventBridgeClient
         public static partial void ServerError(ILogger logger, string code, string reason);
 
         [LoggerMessage(3005, LogLevel.Warning,
-            "Event {EventId} on signal {Signal} was dropped before the server acknowledged it (it may have reached the server already): {Reason} (drop {Count} of this client)",
+            "Event {EventId} on signal {Signal} was dropped before the server acknowledged it: {Reason}; written to a connection before: {WasSent} (drop {Count} of this client)",
             EventName = "EventNotForwarded")]
         public static partial void EventNotForwarded(
-            ILogger logger, string signal, EventId eventId, EventDropReason reason, long count);
+            ILogger logger, string signal, EventId eventId, EventDropReason reason, bool wasSent, long count);
 
         [LoggerMessage(3006, LogLevel.Warning, "Discarded a frame of {Length} bytes from the server: it is over the size limit",
             EventName = "OversizedFrame")]

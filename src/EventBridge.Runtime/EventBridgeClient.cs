@@ -276,9 +276,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             await _runLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        foreach (var message in _outbox.Clear())
+        foreach (var drop in _outbox.Clear())
         {
-            ReportDropped(message, EventDropReason.ClientClosed);
+            ReportDropped(drop.Message, EventDropReason.ClientClosed, drop.WasSent);
         }
 
         var deliveryTime = _options.CloseTimeout - Stopwatch.GetElapsedTime(started);
@@ -308,7 +308,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             return;
         }
 
-        EventMessage? dropped;
+        OutboxDrop? dropped;
         try
         {
             dropped = _outbox.Add(message, _serializeForOutbox);
@@ -325,9 +325,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             return;
         }
 
-        if (dropped is not null)
+        if (dropped is { } drop)
         {
-            ReportDropped(dropped, EventDropReason.OutboxFull);
+            ReportDropped(drop.Message, EventDropReason.OutboxFull, drop.WasSent);
         }
     }
 
@@ -342,17 +342,17 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         }
     }
 
-    private void ReportDropped(EventMessage message, EventDropReason reason)
+    private void ReportDropped(EventMessage message, EventDropReason reason, bool wasSent = false)
     {
         var count = Interlocked.Increment(ref _droppedEvents);
 
         // The first drops are logged one by one; after that every thousandth, so a long outage cannot flood the log.
         if (count <= 10 || count % 1000 == 0)
         {
-            Log.EventNotForwarded(_logger, message.Signal, message.Id, reason, count);
+            Log.EventNotForwarded(_logger, message.Signal, message.Id, reason, wasSent, count);
         }
 
-        RaiseEventDropped(new EventDroppedEventArgs(message, reason));
+        RaiseEventDropped(new EventDroppedEventArgs(message, reason) { WasSent = wasSent });
     }
 
     private void RaiseEventDropped(EventDroppedEventArgs drop)

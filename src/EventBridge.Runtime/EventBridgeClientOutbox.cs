@@ -8,6 +8,11 @@ namespace EventBridge;
 /// <exception cref="EventBridgeClient.FrameTooLargeException">The frame is longer than the client may send.</exception>
 internal delegate void OutboxFrameWriter(EventMessage message, long seq, ArrayBufferWriter<byte> buffer);
 
+/// <summary>An event that left the outbox without an acknowledgement.</summary>
+/// <param name="Message">The event.</param>
+/// <param name="WasSent">Whether its frame was written to a connection at least once, so it may have reached the server.</param>
+internal readonly record struct OutboxDrop(EventMessage Message, bool WasSent);
+
 /// <summary>
 /// The events a client has not yet handed over for good: those waiting to be written (unsent) and, when the server
 /// acknowledges frames, those written but not yet acknowledged (unacked). After a connection loss the unacked
@@ -74,17 +79,17 @@ internal sealed class ClientOutbox
     /// </summary>
     /// <returns>
     /// The event that the overflow policy dropped to make room (with <see cref="OutboxOverflow.DropNewest"/>,
-    /// <paramref name="message"/> itself, not serialized), or <see langword="null"/>.
+    /// <paramref name="message"/> itself, not serialized), or <see langword="null"/> when nothing was dropped.
     /// </returns>
     /// <exception cref="EventBridgeClient.FrameTooLargeException">Thrown by <paramref name="write"/>; nothing is added.</exception>
-    public EventMessage? Add(EventMessage message, OutboxFrameWriter write)
+    public OutboxDrop? Add(EventMessage message, OutboxFrameWriter write)
     {
-        EventMessage? dropped = null;
+        OutboxDrop? dropped = null;
         lock (_gate)
         {
             if (_count >= Capacity && _overflow == OutboxOverflow.DropNewest)
             {
-                return message;
+                return new OutboxDrop(message, WasSent: false);
             }
 
             var seq = _lastSeq + 1;
@@ -98,7 +103,8 @@ internal sealed class ClientOutbox
                 {
                     // The oldest event is an unacknowledged one when there is one, and has most likely reached the
                     // server.
-                    dropped = _entries[_head].Message;
+                    ref var oldest = ref _entries[_head];
+                    dropped = new OutboxDrop(oldest.Message, oldest.WasSent);
                     RemoveOldest();
                 }
 
@@ -139,6 +145,8 @@ internal sealed class ClientOutbox
                 {
                     next.Chunk!.Writes++;
                 }
+
+                next.WasSent = true;
 
                 taken++;
             }
@@ -229,14 +237,15 @@ internal sealed class ClientOutbox
     }
 
     /// <summary>Removes every entry and returns its event, for reporting when the client closes.</summary>
-    public EventMessage[] Clear()
+    public OutboxDrop[] Clear()
     {
         lock (_gate)
         {
-            var all = new EventMessage[_count];
+            var all = new OutboxDrop[_count];
             for (var i = 0; i < all.Length; i++)
             {
-                all[i] = _entries[_head].Message;
+                ref var oldest = ref _entries[_head];
+                all[i] = new OutboxDrop(oldest.Message, oldest.WasSent);
                 RemoveOldest();
             }
 
@@ -369,7 +378,10 @@ internal sealed class ClientOutbox
         }
     }
 
-    /// <summary>One queued event: its sequence number, its event for reports, and where its frame is.</summary>
+    /// <summary>
+    /// One queued event: its sequence number, its event for reports, where its frame is, and whether the frame was
+    /// written to a connection (before a reconnect too).
+    /// </summary>
     private struct Entry(long seq, EventMessage message)
     {
         public readonly long Seq = seq;
@@ -377,6 +389,7 @@ internal sealed class ClientOutbox
         public Chunk? Chunk;
         public int Offset;
         public int Length;
+        public bool WasSent;
     }
 
     /// <summary>

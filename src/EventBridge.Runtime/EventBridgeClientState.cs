@@ -22,7 +22,10 @@ public enum EventBridgeClientState
 /// <summary>Why a client did not forward a local event, or did not deliver a received event to a consumer.</summary>
 public enum EventDropReason
 {
-    /// <summary>The outbox was full; see <see cref="EventBridgeClientOptions.OutboxOverflow"/>.</summary>
+    /// <summary>
+    /// The outbox was full, because the server was away or the client emitted faster than the connection carries
+    /// events; see <see cref="EventBridgeClientOptions.OutboxOverflow"/> and <see cref="EventDroppedEventArgs.WasSent"/>.
+    /// </summary>
     OutboxFull,
 
     /// <summary>The event's frame is longer than <see cref="EventBridgeClientOptions.MaxFrameBytes"/>.</summary>
@@ -102,4 +105,13 @@ public sealed class EventDroppedEventArgs : EventArgs
     /// event was dropped, or <see langword="null"/> when a local event was not forwarded.
     /// </summary>
     public string? Consumer { get; }
+
+    /// <summary>
+    /// Whether the client had written the local event to a connection before it dropped it, without an
+    /// acknowledgement. Such an event may have reached the server and its receivers; the client only stops resending
+    /// it. <see cref="OutboxOverflow.DropOldest"/> drops these first, and <see cref="EventDropReason.ClientClosed"/>
+    /// reports them when the server has not acknowledged them in time. Always <see langword="false"/> for a received
+    /// event.
+    /// </summary>
+    public bool WasSent { get; init; }
 }

@@ -107,12 +107,32 @@ public sealed class ClientOutboxTests
 
         var dropped = outbox.Add(Message(0), s_write);
 
-        Assert.Same(first, dropped);
+        Assert.Same(first, dropped?.Message);
+        Assert.True(dropped?.WasSent);
         Assert.Equal(3, outbox.Count);
         Assert.Null(outbox.FindUnacked(1));
         outbox.Requeue();
         outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
         Assert.Equal(Frames(2, 4, 0), Text(batch));
+    }
+
+    [Fact]
+    public void DropOldest_UnsentEntryAfterRequeue_StillCountsAsSent()
+    {
+        var outbox = new ClientOutbox(2, OutboxOverflow.DropOldest);
+        outbox.Add(Message(0), s_write);
+        var batch = new OutboxBatch();
+        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
+        outbox.EndWrite(batch);
+        outbox.Requeue();
+        outbox.Add(Message(0), s_write);
+
+        var first = outbox.Add(Message(0), s_write);
+        var second = outbox.Add(Message(0), s_write);
+
+        // Written once to a lost connection, the first event may have reached the server before the loss.
+        Assert.True(first?.WasSent);
+        Assert.False(second?.WasSent);
     }
 
     [Fact]
@@ -131,7 +151,8 @@ public sealed class ClientOutboxTests
 
         var dropped = outbox.Add(third, counting);
 
-        Assert.Same(third, dropped);
+        Assert.Same(third, dropped?.Message);
+        Assert.False(dropped?.WasSent);
         Assert.Equal(2, written);
         Assert.Equal(2, outbox.Count);
     }
@@ -252,7 +273,8 @@ public sealed class ClientOutboxTests
 
         var cleared = outbox.Clear();
 
-        Assert.Equal(messages, cleared);
+        Assert.Equal(messages, cleared.Select(drop => drop.Message));
+        Assert.Equal([true, false, false, false], cleared.Select(drop => drop.WasSent));
         Assert.Equal(0, outbox.Count);
         Assert.Equal(1, outbox.ChunksInUse);
     }

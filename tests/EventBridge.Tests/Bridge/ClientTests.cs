@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace EventBridge.Tests.Bridge;
 
@@ -257,6 +259,9 @@ public sealed class ClientTests
         alice.EventDropped += (_, drop) =>
         {
             Assert.Equal(EventDropReason.OutboxFull, drop.Reason);
+
+            // Every event was emitted after the connection was lost, so none was ever written.
+            Assert.False(drop.WasSent);
             lock (dropped)
             {
                 dropped.Add(drop.Message.GetPayload(TestPayloads.Numbered).N);
@@ -284,6 +289,55 @@ public sealed class ClientTests
 
         var events = await atSecond.WaitForCountAsync(10);
         Assert.Equal(kept, events.Select(e => e.GetPayload(TestPayloads.Numbered).N));
+    }
+
+    [Fact]
+    public async Task Outbox_WrittenButUnacknowledged_ReportedAsSent()
+    {
+        // A scripted server that announces acks and never sends one, so every written event stays unacknowledged.
+        TestPayloads.Register();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var alice = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
+        {
+            Port = ((IPEndPoint)listener.LocalEndPoint!).Port,
+            Name = "alice",
+            OutboxCapacity = 3,
+            CloseTimeout = TimeSpan.FromMilliseconds(200),
+            PingInterval = TimeSpan.Zero,
+        });
+        var drops = new DropLog(alice);
+        var connecting = alice.ConnectAsync();
+        using var accepted = await listener.AcceptAsync();
+        await using var stream = new NetworkStream(accepted);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await reader.ReadLineAsync().WaitAsync(Bridge.Timeout);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(
+            """{"type":"welcome","name":"alice","address":"127.0.0.1:1","server":"scripted","protocol":1,"acks":true}""" + "\n"));
+        await connecting.WaitAsync(Bridge.Timeout);
+
+        for (var n = 0; n < 5; n++)
+        {
+            alice.Bus.Emit("numbered", new Numbered("alice", n));
+
+            // Each frame is read before the next emit, so the outbox is full of written events when the fourth comes.
+            var frame = await reader.ReadLineAsync().WaitAsync(Bridge.Timeout);
+            Assert.Contains($"\"n\":{n}", frame, StringComparison.Ordinal);
+        }
+
+        await alice.DisposeAsync();
+
+        var reported = drops.Drops.Select(drop => (drop.Message.GetPayload(TestPayloads.Numbered).N, drop.Reason, drop.WasSent));
+        Assert.Equal(
+            [
+                (0, EventDropReason.OutboxFull, true),
+                (1, EventDropReason.OutboxFull, true),
+                (2, EventDropReason.ClientClosed, true),
+                (3, EventDropReason.ClientClosed, true),
+                (4, EventDropReason.ClientClosed, true),
+            ],
+            reported);
     }
 
     [Fact]
