@@ -16,10 +16,7 @@ public sealed class ClientOutboxTests
     public void TakeBatch_FramesInOrderAsOneSlice()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
-        for (var i = 0; i < 5; i++)
-        {
-            outbox.Add(Message(10), s_write);
-        }
+        AddMany(outbox, 5, 10);
 
         var batch = new OutboxBatch();
 
@@ -35,10 +32,7 @@ public sealed class ClientOutboxTests
     public void TakeBatch_StopsAtMaxBytes()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
-        for (var i = 0; i < 4; i++)
-        {
-            outbox.Add(Message(10), s_write);
-        }
+        AddMany(outbox, 4, 10);
 
         var frameBytes = FrameText(1, 10).Length;
         var batch = new OutboxBatch();
@@ -56,14 +50,8 @@ public sealed class ClientOutboxTests
     public void Acknowledge_RemovesUpToSeq()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
-        for (var i = 0; i < 5; i++)
-        {
-            outbox.Add(Message(0), s_write);
-        }
-
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
-        outbox.EndWrite(batch);
+        AddMany(outbox, 5, 0);
+        WriteAll(outbox);
 
         outbox.Acknowledge(3);
 
@@ -76,19 +64,14 @@ public sealed class ClientOutboxTests
     public void Requeue_ResendsUnackedBeforeUnsent()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
-        for (var i = 0; i < 3; i++)
-        {
-            outbox.Add(Message(5), s_write);
-        }
-
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
-        outbox.EndWrite(batch);
+        AddMany(outbox, 3, 5);
+        WriteAll(outbox);
         outbox.Acknowledge(1);
         outbox.Add(Message(5), s_write);
 
         outbox.Requeue();
 
+        var batch = new OutboxBatch();
         Assert.True(outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true));
         Assert.Equal(Frames(2, 4, 5), Text(batch));
     }
@@ -100,9 +83,7 @@ public sealed class ClientOutboxTests
         var first = Message(0);
         outbox.Add(first, s_write);
         outbox.Add(Message(0), s_write);
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
-        outbox.EndWrite(batch);
+        WriteAll(outbox);
         outbox.Add(Message(0), s_write);
 
         var dropped = outbox.Add(Message(0), s_write);
@@ -112,6 +93,7 @@ public sealed class ClientOutboxTests
         Assert.Equal(3, outbox.Count);
         Assert.Null(outbox.FindUnacked(1));
         outbox.Requeue();
+        var batch = new OutboxBatch();
         outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
         Assert.Equal(Frames(2, 4, 0), Text(batch));
     }
@@ -121,9 +103,7 @@ public sealed class ClientOutboxTests
     {
         var outbox = new ClientOutbox(2, OutboxOverflow.DropOldest);
         outbox.Add(Message(0), s_write);
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
-        outbox.EndWrite(batch);
+        WriteAll(outbox);
         outbox.Requeue();
         outbox.Add(Message(0), s_write);
 
@@ -217,10 +197,7 @@ public sealed class ClientOutboxTests
     public void AckedDuringWrite_BytesKeptUntilWriteEnds()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
-        for (var i = 0; i < 3; i++)
-        {
-            outbox.Add(Message(1000), s_write);
-        }
+        AddMany(outbox, 3, 1000);
 
         var batch = new OutboxBatch();
         outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
@@ -228,10 +205,7 @@ public sealed class ClientOutboxTests
 
         // With nothing left to read it, the chunk would start over and the new frames would overwrite the batch.
         outbox.Acknowledge(3);
-        for (var i = 0; i < 3; i++)
-        {
-            outbox.Add(Message(1000), s_write);
-        }
+        AddMany(outbox, 3, 1000);
 
         Assert.Equal(expected, Text(batch));
         outbox.EndWrite(batch);
@@ -396,6 +370,22 @@ public sealed class ClientOutboxTests
 
         outbox.Clear();
         Assert.Equal(1, outbox.ChunksInUse);
+    }
+
+    private static void AddMany(ClientOutbox outbox, int count, int padding)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            outbox.Add(Message(padding), s_write);
+        }
+    }
+
+    /// <summary>Takes every unsent entry, keeping it as unacked, and ends the write at once.</summary>
+    private static void WriteAll(ClientOutbox outbox)
+    {
+        var batch = new OutboxBatch();
+        outbox.TakeBatch(batch, int.MaxValue, keepUntilAcked: true);
+        outbox.EndWrite(batch);
     }
 
     private static EventMessage Message(int padding) =>
