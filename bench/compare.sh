@@ -7,7 +7,8 @@
 # Usage: bash bench/compare.sh [--quick] [--aot] [--output DIR] [other options of the driver's compare command]
 #   --quick   three scenarios, 3 short runs each, no wait for a quiet machine: about 4 minutes; a harness check only
 #   --aot     run the NativeAOT eventbridge binary (published by .ci/aot-smoke.sh into artifacts/aot)
-#   --output  the folder for the results; default docs/compare, or artifacts/compare-quick with --quick
+#   --output  the folder for the results, relative to the repository root unless absolute; default docs/compare, or
+#             artifacts/compare-quick with --quick
 #   The driver's options (--runs, --seconds, --quiet-wait): dotnet run -c Release --project bench/EventBridge.LoadDriver -- compare --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ driver_args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -h|--help|-\?)
-            sed -n '2,11p' "$0" | cut -c3-
+            sed -n '2,12p' "$0" | cut -c3-
             exit 0 ;;
         --quick) quick=1; driver_args+=("--quick") ;;
         --aot) aot=1 ;;
@@ -143,15 +144,20 @@ pids+=("$redis_pid")
 wait_for_port eventbridge "$eb_port" "$eb_pid"
 wait_for_port nats-server "$nats_port" "$nats_pid"
 wait_for_port redis-server "$redis_port" "$redis_pid"
-echo "eventbridge pid $eb_pid port $eb_port; nats-server $("$nats_server" --version 2>&1 | head -1) pid $nats_pid port $nats_port;" \
-    "$("$redis_server" --version | cut -d' ' -f1-3) pid $redis_pid port $redis_port"
+nats_version="$("$nats_server" --version 2>&1 | head -1)"
+redis_version="$("$redis_server" --version | cut -d' ' -f1-3)"
+eb_commit="$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")"
+if [[ $aot == 1 ]]; then eb_commit="$eb_commit, NativeAOT"; fi
+echo "eventbridge ($eb_commit) pid $eb_pid port $eb_port; $nats_version pid $nats_pid port $nats_port;" \
+    "$redis_version pid $redis_pid port $redis_port"
 
 # The driver runs in the background in a process group of its own, which its run processes join, so that the cleanup
 # can stop them all. "wait" returns as soon as a signal arrives, whereas a foreground command would delay the trap until
 # it ended. setsid keeps the driver's process id, because a background job of a script is no process group leader.
 setsid dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare \
     --eventbridge "$eb_port:$eb_pid" --nats "$nats_port:$nats_pid" --redis "$redis_port:$redis_pid" \
-    --output "$output" --command-line "bash bench/compare.sh${original_args:+ $original_args}" "${driver_args[@]}" &
+    --output "$output" --command-line "bash bench/compare.sh${original_args:+ $original_args}" \
+    --versions "EventBridge $eb_commit; $nats_version; $redis_version" "${driver_args[@]}" &
 driver_pid=$!
 status=0
 wait "$driver_pid" || status=$?

@@ -20,11 +20,12 @@ internal static class CompareCommands
         };
         var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
         var commandLine = new Option<string>("--command-line") { Description = "The command to print beside the results.", DefaultValueFactory = _ => "bench/compare.sh" };
+        var versions = new Option<string?>("--versions") { Description = "The servers' versions and the EventBridge commit, to print beside the results." };
         // compare.sh checks its options with this before it starts any server, so a mistyped option fails at once.
         var check = new Option<bool>("--check-options") { Description = "Check the options and exit without running anything.", Hidden = true };
         var command = new Command("compare", "Runs the same scenarios against EventBridge, NATS and Redis servers that are already running, and writes the results.")
         {
-            eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine, check,
+            eventBridge, nats, redis, quick, runs, seconds, quietWait, output, commandLine, versions, check,
         };
         (string Name, Option<string?> Option)[] servers = [("eventbridge", eventBridge), ("nats", nats), ("redis", redis)];
         foreach (var (_, option) in servers)
@@ -57,12 +58,17 @@ internal static class CompareCommands
             }
 
             var isQuick = parse.GetValue(quick);
-            if (parse.GetValue(seconds) is <= 0 || parse.GetValue(runs) is <= 0)
+            if (parse.GetValue(seconds) is <= 0 and var badSeconds)
             {
-                var givenSeconds = parse.GetValue(seconds)?.ToString(CultureInfo.InvariantCulture) ?? "the default";
-                var givenRuns = parse.GetValue(runs)?.ToString(CultureInfo.InvariantCulture) ?? "the default";
-                Console.Error.WriteLine(
-                    $"Invalid values: --seconds and --runs must be greater than 0, not {givenSeconds} and {givenRuns}.");
+                Console.Error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture, $"Invalid --seconds {badSeconds}: it must be greater than 0."));
+                return Task.FromResult(2);
+            }
+
+            if (parse.GetValue(runs) is <= 0 and var badRuns)
+            {
+                Console.Error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture, $"Invalid --runs {badRuns}: it must be greater than 0."));
                 return Task.FromResult(2);
             }
 
@@ -83,7 +89,10 @@ internal static class CompareCommands
                 DisturbedShare: 0.25,
                 Attempts: isQuick ? 1 : 2,
                 parse.GetValue(output)!,
-                parse.GetValue(commandLine)!);
+                parse.GetValue(commandLine)!)
+            {
+                Versions = parse.GetValue(versions),
+            };
             return Comparison.RunAsync(options);
         });
         return command;

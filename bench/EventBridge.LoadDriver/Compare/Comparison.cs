@@ -31,7 +31,11 @@ internal sealed record ComparisonOptions(
     double DisturbedShare,
     int Attempts,
     string OutputDirectory,
-    string Command);
+    string Command)
+{
+    /// <summary>The servers' versions and the EventBridge commit, as the script found them, or null.</summary>
+    public string? Versions { get; init; }
+}
 
 /// <summary>The exception that stops a comparison when a server under comparison has exited.</summary>
 internal sealed class ServerExitedException(string message) : Exception(message);

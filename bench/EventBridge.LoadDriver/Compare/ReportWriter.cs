@@ -85,6 +85,10 @@ internal static class ReportWriter
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{options.Command}`");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {machine}");
+        if (!string.IsNullOrEmpty(options.Versions))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- Servers: {options.Versions}");
+        }
         md.AppendLine(CultureInfo.InvariantCulture, $"- Started {started:yyyy-MM-dd HH:mm} UTC; {options.Runs} runs per scenario and system, interleaved; {options.Seconds} s of sending per run.");
         var others = Spread.Of(results.Where(r => r.Failure is null).Select(r => r["others_busy_share"]));
         var load = Spread.Of(results.Where(r => r.Failure is null).Select(r => r["load_average"]));
@@ -93,6 +97,17 @@ internal static class ReportWriter
             $"load average {load.Median:0.0} ({load.Min:0.0}–{load.Max:0.0}).{(others.Median > options.DisturbedShare ? " **The machine was busy: read the ratios, not the absolute figures.**" : "")}");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"- Every figure is the median of the runs, with min–max in brackets; ratios divide EventBridge's median by the peer's.");
+
+        // A capped warm-up ended before the client's JIT settled, so that run's figures include compilation work.
+        var measured = results.Where(r => r.Failure is null).ToList();
+        var capped = measured.Count(r => r["warmup_capped"] == 1);
+        if (capped > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"- **{capped} of {measured.Count} runs reached the warm-up limit of {options.WarmupMaxSeconds} s before the JIT settled**, ");
+            md.AppendLine("so their figures include compilation work: read them as a check of the harness, not as results.");
+        }
+
         md.AppendLine();
 
         WriteGoals(md, summaries);
