@@ -23,7 +23,7 @@ public sealed partial class EventBridgeClient
         public static partial void ServerError(ILogger logger, string code, string reason);
 
         [LoggerMessage(3005, LogLevel.Warning,
-            "Event {EventId} on signal {Signal} was dropped before the server acknowledged it: {Reason}; written to a connection before: {WasSent} (drop {Count} of this client)",
+            "Event {EventId} on signal {Signal} was dropped before the server acknowledged it ({Reason}); it had been written to a connection: {WasSent} (drop {Count} of this client)",
             EventName = "EventNotForwarded")]
         public static partial void EventNotForwarded(
             ILogger logger, string signal, EventId eventId, EventDropReason reason, bool wasSent, long count);

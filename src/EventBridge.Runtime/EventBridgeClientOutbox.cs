@@ -70,7 +70,7 @@ internal sealed class ClientOutbox
         }
     }
 
-    /// <summary>The number of pooled chunks that entries or writes still use; for tests.</summary>
+    /// <summary>The number of pooled chunks that entries or writes still use. Tests read it.</summary>
     internal int ChunksInUse { get; private set; }
 
     /// <summary>
@@ -132,10 +132,10 @@ internal sealed class ClientOutbox
     {
         lock (_gate)
         {
-            var taken = 0;
-            while (_unacked + taken < _count)
+            var takenCount = 0;
+            while (_unacked + takenCount < _count)
             {
-                ref var next = ref _entries[Index(_unacked + taken)];
+                ref var next = ref _entries[Index(_unacked + takenCount)];
                 if (batch.Bytes != 0 && batch.Bytes + next.Length > maxBytes)
                 {
                     break;
@@ -147,27 +147,26 @@ internal sealed class ClientOutbox
                 }
 
                 next.WasSent = true;
-
-                taken++;
+                takenCount++;
             }
 
             if (keepUntilAcked)
             {
-                _unacked += taken;
+                _unacked += takenCount;
             }
             else
             {
                 // Without acks nothing is unacked: the client requeues before each connection. So the taken entries
                 // are the oldest ones.
                 Debug.Assert(_unacked == 0, "A connection without acks started with unacked entries.");
-                for (var i = 0; i < taken; i++)
+                for (var i = 0; i < takenCount; i++)
                 {
                     RemoveOldest();
                 }
             }
 
             SignalIfEmpty();
-            return taken > 0;
+            return takenCount > 0;
         }
     }
 
@@ -417,9 +416,12 @@ internal sealed class OutboxBatch
     /// <summary>The number of bytes in all slices.</summary>
     public int Bytes { get; private set; }
 
+    /// <summary>The slice at <paramref name="index"/>, in write order.</summary>
     public Slice this[int index] => _slices[index];
 
-    /// <summary>Adds a frame; returns <see langword="true"/> when it starts a new slice, which then needs its own write.</summary>
+    /// <summary>
+    /// Adds a frame. Returns <see langword="true"/> when the frame starts a new slice, which then needs its own write.
+    /// </summary>
     public bool Add(ClientOutbox.Chunk chunk, int offset, int length)
     {
         Bytes += length;
@@ -437,6 +439,7 @@ internal sealed class OutboxBatch
         return true;
     }
 
+    /// <summary>Empties the batch for the next one.</summary>
     public void Clear()
     {
         _slices.Clear();
@@ -446,6 +449,7 @@ internal sealed class OutboxBatch
     /// <summary>Consecutive frames in one chunk.</summary>
     public readonly record struct Slice(ClientOutbox.Chunk Chunk, int Offset, int Length)
     {
+        /// <summary>The slice's bytes, valid until the batch is passed to <see cref="ClientOutbox.EndWrite"/>.</summary>
         public ReadOnlyMemory<byte> Memory => Chunk.Bytes.AsMemory(Offset, Length);
     }
 }

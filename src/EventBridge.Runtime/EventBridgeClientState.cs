@@ -24,7 +24,7 @@ public enum EventDropReason
 {
     /// <summary>
     /// The outbox was full, because the server was away or the client emitted faster than the connection carries
-    /// events; see <see cref="EventBridgeClientOptions.OutboxOverflow"/> and <see cref="EventDroppedEventArgs.WasSent"/>.
+    /// events. See <see cref="EventBridgeClientOptions.OutboxOverflow"/> and <see cref="EventDroppedEventArgs.WasSent"/>.
     /// </summary>
     OutboxFull,
 
@@ -108,8 +108,8 @@ public sealed class EventDroppedEventArgs : EventArgs
 
     /// <summary>
     /// Whether the client had written the local event to a connection before it dropped it, without an
-    /// acknowledgement. Such an event may have reached the server and its receivers; the client only stops resending
-    /// it. <see cref="OutboxOverflow.DropOldest"/> drops these first, and <see cref="EventDropReason.ClientClosed"/>
+    /// acknowledgement. Such an event may have reached the server and its receivers, and the client only stops
+    /// resending it. <see cref="OutboxOverflow.DropOldest"/> drops these first, and <see cref="EventDropReason.ClientClosed"/>
     /// reports them when the server has not acknowledged them in time. Always <see langword="false"/> for a received
     /// event.
     /// </summary>

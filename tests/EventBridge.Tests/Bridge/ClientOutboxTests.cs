@@ -99,7 +99,7 @@ public sealed class ClientOutboxTests
     }
 
     [Fact]
-    public void DropOldest_UnsentEntryAfterRequeue_StillCountsAsSent()
+    public void DropOldest_RequeuedEntry_WasSent()
     {
         var outbox = new ClientOutbox(2, OutboxOverflow.DropOldest);
         outbox.Add(Message(0), s_write);
@@ -318,22 +318,22 @@ public sealed class ClientOutboxTests
             {
                 var maxBytes = random.Next(1, 3 * ClientOutbox.ChunkBytes);
                 var expected = new StringBuilder();
-                var taken = 0;
-                while (taken < unsent.Count
-                    && (taken == 0 || expected.Length + unsent[taken].Frame.Length <= maxBytes))
+                var takenCount = 0;
+                while (takenCount < unsent.Count
+                    && (takenCount == 0 || expected.Length + unsent[takenCount].Frame.Length <= maxBytes))
                 {
-                    expected.Append(unsent[taken].Frame);
-                    taken++;
+                    expected.Append(unsent[takenCount].Frame);
+                    takenCount++;
                 }
 
-                Assert.Equal(taken > 0, outbox.TakeBatch(batch, maxBytes, acks));
+                Assert.Equal(takenCount > 0, outbox.TakeBatch(batch, maxBytes, acks));
                 if (acks)
                 {
-                    unacked.AddRange(unsent.Take(taken));
+                    unacked.AddRange(unsent.Take(takenCount));
                 }
 
-                unsent.RemoveRange(0, taken);
-                if (taken > 0)
+                unsent.RemoveRange(0, takenCount);
+                if (takenCount > 0)
                 {
                     written = expected.ToString();
                     Assert.Equal(written, Text(batch));
