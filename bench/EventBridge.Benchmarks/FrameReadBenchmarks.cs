@@ -5,8 +5,9 @@ using EventBridge.Transport;
 namespace EventBridge.Benchmarks;
 
 /// <summary>
-/// Reading the members of one relayed event frame, as a client does for every event it receives: the full parser,
-/// which checks the UTF-8 encoding and every JSON token, against the scanner that clients use for relayed events.
+/// Reading the members of one event frame with the full parser, which checks the UTF-8 encoding and every JSON token.
+/// It is compared with the scanner that clients use for relayed events, and with the checked scanner that the server
+/// uses for every event a client sends, which checks as much as the parser.
 /// </summary>
 [MemoryDiagnoser]
 public class FrameReadBenchmarks
@@ -17,9 +18,21 @@ public class FrameReadBenchmarks
         "\"kwargs\":{\"publisher\":0,\"sequence\":123456,\"sent_at\":98765432101,\"padding\":\"" + new string('x', 100) + "\"}," +
         "\"id\":\"9f2c54e0b7d14a3e000000000001e240\",\"time\":1764900000000,\"seq\":123456}");
 
+    /// <summary>The same event as a client sends it to the server: no source.</summary>
+    internal static readonly byte[] SentFrame = Encoding.UTF8.GetBytes(
+        "{\"signal\":\"load\",\"args\":[]," +
+        "\"kwargs\":{\"publisher\":0,\"sequence\":123456,\"sent_at\":98765432101,\"padding\":\"" + new string('x', 100) + "\"}," +
+        "\"id\":\"9f2c54e0b7d14a3e000000000001e240\",\"time\":1764900000000,\"seq\":123456}");
+
     [Benchmark(Baseline = true, Description = "Frame.Parse")]
     public int Parse() => Frame.Parse(RelayedFrame).Kwargs.End.Value;
 
     [Benchmark(Description = "RelayedFrameScanner.Scan")]
     public int Scan() => RelayedFrameScanner.Scan(RelayedFrame, 64).Kwargs.End.Value;
+
+    [Benchmark(Description = "Frame.Parse, sent frame")]
+    public int ParseSent() => Frame.Parse(SentFrame).Kwargs.End.Value;
+
+    [Benchmark(Description = "RelayedFrameScanner.ScanChecked, sent frame")]
+    public int ScanCheckedSent() => RelayedFrameScanner.ScanChecked(SentFrame, 64).Kwargs.End.Value;
 }

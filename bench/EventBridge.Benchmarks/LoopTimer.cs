@@ -56,6 +56,16 @@ internal static class LoopTimer
             var frame = FrameReadBenchmarks.RelayedFrame;
             return () => RelayedFrameScanner.Scan(frame, 64).Kwargs.End.Value;
         },
+        ["parse-sent"] = () =>
+        {
+            var frame = FrameReadBenchmarks.SentFrame;
+            return () => Frame.Parse(frame).Kwargs.End.Value;
+        },
+        ["scan-checked"] = () =>
+        {
+            var frame = FrameReadBenchmarks.SentFrame;
+            return () => RelayedFrameScanner.ScanChecked(frame, 64).Kwargs.End.Value;
+        },
         ["scan-kwargs"] = () =>
         {
             var frame = Encoding.UTF8.GetBytes(

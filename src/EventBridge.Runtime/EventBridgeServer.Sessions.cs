@@ -217,10 +217,15 @@ public sealed partial class EventBridgeServer
     private void HandleFrame(ClientSession session, PooledFrame pooled, byte[] prefix)
     {
         var original = pooled.Buffer.AsSpan(prefix.Length, pooled.Length - prefix.Length - 1);
-        Frame frame;
+        // Events, nearly every frame, take the checked scanner's short path. Anything else, an invalid frame included,
+        // gets the full parse, which also reports what is wrong.
+        var frame = RelayedFrameScanner.ScanChecked(original, _options.MaxJsonDepth);
         try
         {
-            frame = Frame.Parse(original, _options.MaxJsonDepth);
+            if (frame.Signal is null)
+            {
+                frame = Frame.Parse(original, _options.MaxJsonDepth);
+            }
         }
         catch (ProtocolException exception)
         {

@@ -1,21 +1,30 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using System.Text.Unicode;
 
 namespace EventBridge.Transport;
 
 /// <summary>
-/// Reads the members of an event frame that a server relayed, without a full JSON parse: member names and the
-/// routing strings are read as they are, and <c>args</c>, <c>kwargs</c> and members the client ignores are skipped by
-/// matching brackets and quotes, without checking what is between them.
+/// Reads the members of an event frame without a full JSON parse. <see cref="Scan"/> reads a frame that a server
+/// relayed and trusts its syntax. <see cref="ScanChecked"/> reads a frame that a client sent, which the server must
+/// check before relaying it, and checks it as strictly as <see cref="Frame.Parse"/> does.
 /// </summary>
 /// <remarks>
-/// The server checked every frame it relays with <see cref="Frame.Parse"/>, the UTF-8 encoding included, so a client
-/// reads the same frame a second time only to find its members. A frame that the scanner does not expect (a control
-/// frame, an escaped name or routing string, a repeated member, a wrong type, nesting past the limit) makes
-/// <see cref="Scan"/> return the default frame, and the caller parses it with <see cref="Frame.Parse"/>,
-/// which reports what is wrong. If a server relays a payload that is not valid JSON after all, the consumer's payload
-/// parse fails and reports it, instead of the client dropping the frame.
+/// <para>
+/// The server checked every frame it relays, the UTF-8 encoding included, so a client reads the same frame a second
+/// time only to find its members: <see cref="Scan"/> reads member names and routing strings as they are, and skips
+/// <c>args</c>, <c>kwargs</c> and members the client ignores by matching brackets and quotes, without checking what is
+/// between them. If a server relays a payload that is not valid JSON after all, the consumer's payload parse fails and
+/// reports it, instead of the client dropping the frame.
+/// </para>
+/// <para>
+/// Both return the default frame, whose <see cref="Frame.Signal"/> is null, for a frame they do not expect (a control
+/// frame, an escaped name or routing string, a repeated member, a wrong type, nesting within one level of the limit,
+/// and for <see cref="ScanChecked"/> anything that is not valid JSON). The caller then parses it with
+/// <see cref="Frame.Parse"/>, which reads it or reports what is wrong. A scanner may defer a frame the parser accepts,
+/// but must never accept a frame the parser rejects or read one differently.
+/// </para>
 /// </remarks>
 internal static class RelayedFrameScanner
 {
@@ -23,8 +32,15 @@ internal static class RelayedFrameScanner
     private const int SignalBit = 1, ArgsBit = 2, KwargsBit = 4, NamespaceBit = 8, IdBit = 16, SourceBit = 32, SeqBit = 64, TypeBit = 128;
 
     /// <summary>
-    /// Reads an event frame, or returns the default frame, whose <see cref="Frame.Signal"/> is null, when
-    /// <see cref="Frame.Parse"/> must read it instead.
+    /// The bytes at which a checked string stops: its closing quote, an escape, or a control character, which JSON does
+    /// not allow unescaped in a string.
+    /// </summary>
+    private static readonly SearchValues<byte> s_stringStops = SearchValues.Create(
+        [(byte)'"', (byte)'\\', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
+
+    /// <summary>
+    /// Reads an event frame that a server relayed, or returns the default frame, whose <see cref="Frame.Signal"/> is
+    /// null, when <see cref="Frame.Parse"/> must read it instead.
     /// </summary>
     /// <remarks>
     /// The frame is returned, not written to an <see langword="out"/> parameter: the runtime places a returned struct
@@ -32,7 +48,17 @@ internal static class RelayedFrameScanner
     /// frame's reference fields costs a write barrier. With an <see langword="out"/> parameter, scanning
     /// <c>{"signal":"load"}</c> took 217 ns instead of 37 ns.
     /// </remarks>
-    public static Frame Scan(ReadOnlySpan<byte> json, int maxDepth)
+    public static Frame Scan(ReadOnlySpan<byte> json, int maxDepth) => ScanCore(json, maxDepth, check: false);
+
+    /// <summary>
+    /// Reads an event frame from a client and checks it as <see cref="Frame.Parse"/> does: the UTF-8 encoding, and the
+    /// JSON syntax of every member, the payload included. Returns the default frame when <see cref="Frame.Parse"/> must
+    /// read it instead, either because the frame is invalid or because it has something this path does not handle.
+    /// </summary>
+    public static Frame ScanChecked(ReadOnlySpan<byte> json, int maxDepth) =>
+        Utf8.IsValid(json) ? ScanCore(json, maxDepth, check: true) : default;
+
+    private static Frame ScanCore(ReadOnlySpan<byte> json, int maxDepth, bool check)
     {
         var position = SkipWhitespace(json, 0);
         if (position >= json.Length || json[position] != (byte)'{')
@@ -56,7 +82,7 @@ internal static class RelayedFrameScanner
 
         while (true)
         {
-            if (!TryReadMemberName(json, ref position, out var name))
+            if (!TryReadMemberName(json, ref position, check, out var name))
             {
                 return default;
             }
@@ -64,26 +90,26 @@ internal static class RelayedFrameScanner
             var ok = name switch
             {
                 _ when name.SequenceEqual("signal"u8) =>
-                    Once(ref seen, SignalBit) && TryReadCachedString(json, ref position, nullable: false, out signal),
+                    Once(ref seen, SignalBit) && TryReadCachedString(json, ref position, nullable: false, check, out signal),
                 _ when name.SequenceEqual("args"u8) =>
-                    Once(ref seen, ArgsBit) && TryReadContainer(json, ref position, (byte)'[', maxDepth, out args),
+                    Once(ref seen, ArgsBit) && TryReadContainer(json, ref position, (byte)'[', maxDepth, check, out args),
                 _ when name.SequenceEqual("kwargs"u8) =>
-                    Once(ref seen, KwargsBit) && TryReadContainer(json, ref position, (byte)'{', maxDepth, out kwargs),
+                    Once(ref seen, KwargsBit) && TryReadContainer(json, ref position, (byte)'{', maxDepth, check, out kwargs),
                 _ when name.SequenceEqual("id"u8) =>
-                    Once(ref seen, IdBit) && TryReadId(json, ref position, out hasId, out id),
+                    Once(ref seen, IdBit) && TryReadId(json, ref position, check, out hasId, out id),
                 _ when name.SequenceEqual("namespace"u8) =>
-                    Once(ref seen, NamespaceBit) && TryReadCachedString(json, ref position, nullable: true, out @namespace),
+                    Once(ref seen, NamespaceBit) && TryReadCachedString(json, ref position, nullable: true, check, out @namespace),
                 _ when name.SequenceEqual("source"u8) =>
-                    Once(ref seen, SourceBit) && TryReadSource(json, ref position, maxDepth, out hasSource, out sourceName, out sourceAddress),
+                    Once(ref seen, SourceBit) && TryReadSource(json, ref position, maxDepth, check, out hasSource, out sourceName, out sourceAddress),
                 _ when name.SequenceEqual("seq"u8) =>
                     Once(ref seen, SeqBit) && TryReadSequence(json, ref position, out seq),
                 _ when name.SequenceEqual("type"u8) =>
-                    Once(ref seen, TypeBit) && TryReadPlainString(json, ref position, out var type) && type.SequenceEqual("event"u8),
+                    Once(ref seen, TypeBit) && TryReadPlainString(json, ref position, check, out var type) && type.SequenceEqual("event"u8),
                 // Every event frame has a time member, which nothing reads. Matching it here saves comparing it with the
                 // handshake names below.
-                _ when name.SequenceEqual("time"u8) => TrySkipValue(json, ref position, maxDepth, depth: 1),
+                _ when name.SequenceEqual("time"u8) => TrySkipValue(json, ref position, maxDepth, depth: 1, check),
                 _ when IsHandshakeMember(name) => false,
-                _ => TrySkipValue(json, ref position, maxDepth, depth: 1),
+                _ => TrySkipValue(json, ref position, maxDepth, depth: 1, check),
             };
 
             if (!ok || !TryReadMemberEnd(json, ref position, out var last))
@@ -147,9 +173,9 @@ internal static class RelayedFrameScanner
     }
 
     /// <summary>Reads a member name without escapes and its colon, and moves to the start of the member's value.</summary>
-    private static bool TryReadMemberName(ReadOnlySpan<byte> json, ref int position, out ReadOnlySpan<byte> name)
+    private static bool TryReadMemberName(ReadOnlySpan<byte> json, ref int position, bool check, out ReadOnlySpan<byte> name)
     {
-        if (!TryReadPlainString(json, ref position, out name))
+        if (!TryReadPlainString(json, ref position, check, out name))
         {
             return false;
         }
@@ -192,8 +218,11 @@ internal static class RelayedFrameScanner
         return true;
     }
 
-    /// <summary>Reads a string without escapes at <paramref name="position"/>, and moves past its closing quote.</summary>
-    private static bool TryReadPlainString(ReadOnlySpan<byte> json, ref int position, out ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Reads a string without escapes at <paramref name="position"/>, and moves past its closing quote. With
+    /// <paramref name="check"/>, a string with a control character is rejected, because JSON does not allow one unescaped.
+    /// </summary>
+    private static bool TryReadPlainString(ReadOnlySpan<byte> json, ref int position, bool check, out ReadOnlySpan<byte> value)
     {
         value = default;
         if (position >= json.Length || json[position] != (byte)'"')
@@ -202,7 +231,7 @@ internal static class RelayedFrameScanner
         }
 
         var rest = json[(position + 1)..];
-        var end = IndexOfQuoteOrEscape(rest);
+        var end = check ? IndexOfStringStop(rest) : IndexOfQuoteOrEscape(rest);
         if (end < 0 || rest[end] != (byte)'"')
         {
             return false;
@@ -224,7 +253,7 @@ internal static class RelayedFrameScanner
         return false;
     }
 
-    private static bool TryReadCachedString(ReadOnlySpan<byte> json, ref int position, bool nullable, out string? value)
+    private static bool TryReadCachedString(ReadOnlySpan<byte> json, ref int position, bool nullable, bool check, out string? value)
     {
         value = null;
         if (nullable && TryReadNull(json, ref position))
@@ -232,7 +261,7 @@ internal static class RelayedFrameScanner
             return true;
         }
 
-        if (!TryReadPlainString(json, ref position, out var text))
+        if (!TryReadPlainString(json, ref position, check, out var text))
         {
             return false;
         }
@@ -241,7 +270,7 @@ internal static class RelayedFrameScanner
         return true;
     }
 
-    private static bool TryReadId(ReadOnlySpan<byte> json, ref int position, out bool hasId, out EventId id)
+    private static bool TryReadId(ReadOnlySpan<byte> json, ref int position, bool check, out bool hasId, out EventId id)
     {
         hasId = false;
         id = default;
@@ -250,7 +279,7 @@ internal static class RelayedFrameScanner
             return true;
         }
 
-        if (!TryReadPlainString(json, ref position, out var text))
+        if (!TryReadPlainString(json, ref position, check, out var text))
         {
             return false;
         }
@@ -273,25 +302,30 @@ internal static class RelayedFrameScanner
             return true;
         }
 
-        if (!Utf8Parser.TryParse(json[position..], out long value, out var consumed) || value < 0)
+        // A number that JSON does not allow (01, +1) or that is not an integer (1.5, 1e3) is left to the full parser,
+        // which rejects it.
+        var end = position;
+        if (!TrySkipNumber(json, ref end))
         {
             return false;
         }
 
-        // A number such as 1.5 or 1e3 is left to the full parser, which rejects it.
-        var next = position + consumed;
-        if (next < json.Length && json[next] is (byte)'.' or (byte)'e' or (byte)'E')
+        var text = json[position..end];
+        if (text.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0
+            || !Utf8Parser.TryParse(text, out long value, out var consumed)
+            || consumed != text.Length
+            || value < 0)
         {
             return false;
         }
 
         seq = value;
-        position = next;
+        position = end;
         return true;
     }
 
     private static bool TryReadSource(
-        ReadOnlySpan<byte> json, ref int position, int maxDepth, out bool hasSource, out string? name, out string? address)
+        ReadOnlySpan<byte> json, ref int position, int maxDepth, bool check, out bool hasSource, out string? name, out string? address)
     {
         hasSource = true;
         name = null;
@@ -315,14 +349,14 @@ internal static class RelayedFrameScanner
 
         while (true)
         {
-            if (!TryReadMemberName(json, ref position, out var member))
+            if (!TryReadMemberName(json, ref position, check, out var member))
             {
                 return false;
             }
 
-            var ok = member.SequenceEqual("name"u8) ? TryReadCachedString(json, ref position, nullable: true, out name)
-                : member.SequenceEqual("address"u8) ? TryReadCachedString(json, ref position, nullable: true, out address)
-                : TrySkipValue(json, ref position, maxDepth, depth: 2);
+            var ok = member.SequenceEqual("name"u8) ? TryReadCachedString(json, ref position, nullable: true, check, out name)
+                : member.SequenceEqual("address"u8) ? TryReadCachedString(json, ref position, nullable: true, check, out address)
+                : TrySkipValue(json, ref position, maxDepth, depth: 2, check);
             if (!ok || !TryReadMemberEnd(json, ref position, out var last))
             {
                 return false;
@@ -337,7 +371,7 @@ internal static class RelayedFrameScanner
     }
 
     /// <summary>Reads <c>null</c> or a container that opens with <paramref name="open"/>, as a byte range.</summary>
-    private static bool TryReadContainer(ReadOnlySpan<byte> json, ref int position, byte open, int maxDepth, out Range range)
+    private static bool TryReadContainer(ReadOnlySpan<byte> json, ref int position, byte open, int maxDepth, bool check, out Range range)
     {
         range = default;
         if (TryReadNull(json, ref position))
@@ -351,7 +385,7 @@ internal static class RelayedFrameScanner
         }
 
         var start = position;
-        if (!TrySkipValue(json, ref position, maxDepth, depth: 1))
+        if (!TrySkipValue(json, ref position, maxDepth, depth: 1, check))
         {
             return false;
         }
@@ -364,10 +398,15 @@ internal static class RelayedFrameScanner
     /// Moves past one value: a string, a container by its matching bracket, or a number or literal by its last byte.
     /// <paramref name="depth"/> is the nesting of the object the value belongs to. A container that comes within one
     /// level of <paramref name="maxDepth"/> is left to the full parser, so that the scanner never accepts a frame that
-    /// the parser's own depth count would reject.
+    /// the parser's own depth count would reject. With <paramref name="check"/>, the value's syntax is checked as well.
     /// </summary>
-    private static bool TrySkipValue(ReadOnlySpan<byte> json, ref int position, int maxDepth, int depth)
+    private static bool TrySkipValue(ReadOnlySpan<byte> json, ref int position, int maxDepth, int depth, bool check)
     {
+        if (check)
+        {
+            return TrySkipCheckedValue(json, ref position, maxDepth, depth);
+        }
+
         var first = json[position];
         if (first == (byte)'"')
         {
@@ -486,5 +525,292 @@ internal static class RelayedFrameScanner
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Moves past one value and checks its JSON syntax on the way: containers member by member, strings with their
+    /// escapes, numbers and literals by their grammar. Nesting is tracked in one bit per level, so a value nested more
+    /// than 64 levels deep, like one within a level of <paramref name="maxDepth"/>, is left to the full parser.
+    /// </summary>
+    /// <remarks>
+    /// The walk is a loop rather than a recursion, so that no payload, however deep the limit is set, can exhaust the
+    /// stack of the thread that reads it.
+    /// </remarks>
+    private static bool TrySkipCheckedValue(ReadOnlySpan<byte> json, ref int position, int maxDepth, int depth)
+    {
+        var index = position;
+        var level = 0;
+        var objects = 0UL;
+        while (true)
+        {
+            // At the start of a value.
+            if (index >= json.Length)
+            {
+                return false;
+            }
+
+            var current = json[index];
+            if (current is (byte)'{' or (byte)'[')
+            {
+                if (level == 64 || depth + level + 1 >= maxDepth)
+                {
+                    return false;
+                }
+
+                var isObject = current == (byte)'{';
+                objects = isObject ? objects | (1UL << level) : objects & ~(1UL << level);
+                level++;
+                index = SkipWhitespace(json, index + 1);
+                if (index >= json.Length)
+                {
+                    return false;
+                }
+
+                if (json[index] != (isObject ? (byte)'}' : (byte)']'))
+                {
+                    if (isObject && !TrySkipCheckedKey(json, ref index))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+            }
+            else
+            {
+                var done = current == (byte)'"' ? TrySkipCheckedString(json, ref index) : TrySkipScalar(json, ref index);
+                if (!done)
+                {
+                    return false;
+                }
+
+                if (level == 0)
+                {
+                    position = index;
+                    return true;
+                }
+
+                index = SkipWhitespace(json, index);
+            }
+
+            // After a value, or at the closing bracket of an empty container: a comma and the next value, or the
+            // closing bracket of the innermost open container, which may close the ones around it in turn.
+            while (true)
+            {
+                if (index >= json.Length)
+                {
+                    return false;
+                }
+
+                var inObject = (objects & (1UL << (level - 1))) != 0;
+                var next = json[index];
+                if (next == (byte)',')
+                {
+                    index = SkipWhitespace(json, index + 1);
+                    if (inObject && !TrySkipCheckedKey(json, ref index))
+                    {
+                        return false;
+                    }
+
+                    break;
+                }
+
+                if (next != (inObject ? (byte)'}' : (byte)']'))
+                {
+                    return false;
+                }
+
+                level--;
+                index++;
+                if (level == 0)
+                {
+                    position = index;
+                    return true;
+                }
+
+                index = SkipWhitespace(json, index);
+            }
+        }
+    }
+
+    /// <summary>Moves past a member name in a payload object, its colon and the whitespace after it.</summary>
+    private static bool TrySkipCheckedKey(ReadOnlySpan<byte> json, ref int index)
+    {
+        if (index >= json.Length || json[index] != (byte)'"' || !TrySkipCheckedString(json, ref index))
+        {
+            return false;
+        }
+
+        index = SkipWhitespace(json, index);
+        if (index >= json.Length || json[index] != (byte)':')
+        {
+            return false;
+        }
+
+        index = SkipWhitespace(json, index + 1);
+        return true;
+    }
+
+    /// <summary>Moves past a string, checking that it has no control characters and only the escapes JSON defines.</summary>
+    private static bool TrySkipCheckedString(ReadOnlySpan<byte> json, ref int position)
+    {
+        var index = position + 1;
+        while (true)
+        {
+            var found = IndexOfStringStop(json[index..]);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            index += found;
+            var stop = json[index];
+            if (stop == (byte)'"')
+            {
+                position = index + 1;
+                return true;
+            }
+
+            if (stop != (byte)'\\' || index + 1 >= json.Length)
+            {
+                return false;
+            }
+
+            var escaped = json[index + 1];
+            if (escaped == (byte)'u')
+            {
+                if (index + 5 >= json.Length
+                    || !char.IsAsciiHexDigit((char)json[index + 2]) || !char.IsAsciiHexDigit((char)json[index + 3])
+                    || !char.IsAsciiHexDigit((char)json[index + 4]) || !char.IsAsciiHexDigit((char)json[index + 5]))
+                {
+                    return false;
+                }
+
+                index += 6;
+            }
+            else if (escaped is (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
+            {
+                index += 2;
+            }
+            else
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns the index of the first quote, backslash or control character in <paramref name="text"/>, or -1. As in
+    /// <see cref="IndexOfQuoteOrEscape"/>, the first 16 bytes are compared one by one.
+    /// </summary>
+    private static int IndexOfStringStop(ReadOnlySpan<byte> text)
+    {
+        var scalar = Math.Min(text.Length, 16);
+        for (var index = 0; index < scalar; index++)
+        {
+            if (text[index] is < 0x20 or (byte)'"' or (byte)'\\')
+            {
+                return index;
+            }
+        }
+
+        if (scalar == text.Length)
+        {
+            return -1;
+        }
+
+        var found = text[scalar..].IndexOfAny(s_stringStops);
+        return found < 0 ? -1 : scalar + found;
+    }
+
+    /// <summary>Moves past <c>true</c>, <c>false</c>, <c>null</c> or a number.</summary>
+    private static bool TrySkipScalar(ReadOnlySpan<byte> json, ref int position)
+    {
+        var literal = json[position] switch
+        {
+            (byte)'t' => "true"u8,
+            (byte)'f' => "false"u8,
+            (byte)'n' => "null"u8,
+            _ => default,
+        };
+
+        if (literal.IsEmpty)
+        {
+            return TrySkipNumber(json, ref position);
+        }
+
+        if (!json[position..].StartsWith(literal))
+        {
+            return false;
+        }
+
+        position += literal.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// Moves past a number in JSON's grammar: an optional minus, an integer part without leading zeros, an optional
+    /// fraction and an optional exponent, each with at least one digit.
+    /// </summary>
+    private static bool TrySkipNumber(ReadOnlySpan<byte> json, ref int position)
+    {
+        var index = position;
+        if (index < json.Length && json[index] == (byte)'-')
+        {
+            index++;
+        }
+
+        if (index >= json.Length || !char.IsAsciiDigit((char)json[index]))
+        {
+            return false;
+        }
+
+        if (json[index] == (byte)'0')
+        {
+            index++;
+        }
+        else
+        {
+            index = SkipDigits(json, index);
+        }
+
+        if (index < json.Length && json[index] == (byte)'.')
+        {
+            var fraction = index + 1;
+            index = SkipDigits(json, fraction);
+            if (index == fraction)
+            {
+                return false;
+            }
+        }
+
+        if (index < json.Length && json[index] is (byte)'e' or (byte)'E')
+        {
+            index++;
+            if (index < json.Length && json[index] is (byte)'+' or (byte)'-')
+            {
+                index++;
+            }
+
+            var exponent = index;
+            index = SkipDigits(json, exponent);
+            if (index == exponent)
+            {
+                return false;
+            }
+        }
+
+        position = index;
+        return true;
+    }
+
+    private static int SkipDigits(ReadOnlySpan<byte> json, int index)
+    {
+        while (index < json.Length && char.IsAsciiDigit((char)json[index]))
+        {
+            index++;
+        }
+
+        return index;
     }
 }

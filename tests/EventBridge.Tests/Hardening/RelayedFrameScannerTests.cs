@@ -6,8 +6,9 @@ using EventBridge.Transport;
 namespace EventBridge.Tests.Hardening;
 
 /// <summary>
-/// The client's short path for relayed event frames must read every frame it accepts exactly as the full parser does,
-/// and defer every frame it does not expect to it by returning a frame without a signal.
+/// The short paths for event frames must read every frame they accept exactly as the full parser does, and defer every
+/// frame they do not expect to it by returning a frame without a signal. The checked path, which the server runs on
+/// every frame a client sends, must in addition never accept a frame that the parser rejects.
 /// </summary>
 public sealed class RelayedFrameScannerTests
 {
@@ -109,6 +110,212 @@ public sealed class RelayedFrameScannerTests
         var scanned = RelayedFrameScanner.Scan(json, 64);
         AssertSame(Frame.Parse(json), scanned, json);
         Assert.False(scanned.HasId);
+    }
+
+    [Fact]
+    public void RandomEventFrames_CheckedReadLikeParser()
+    {
+        Gen.Int.Sample(
+            seed =>
+            {
+                var json = Encoding.UTF8.GetBytes(RandomEventFrame(new Random(seed)));
+                var scanned = RelayedFrameScanner.ScanChecked(json, 64);
+                Assert.True(scanned.Signal is not null, Encoding.UTF8.GetString(json));
+                AssertSame(Frame.Parse(json), scanned, json);
+            },
+            iter: s_iterations);
+    }
+
+    [Fact]
+    public void MutatedFrames_CheckedAgreesWithParser()
+    {
+        long accepted = 0, deferred = 0;
+        Gen.Select(Gen.Int, Gen.Int[1, 4]).Sample(
+            (seed, mutations) =>
+            {
+                var random = new Random(seed);
+                var json = Encoding.UTF8.GetBytes(RandomEventFrame(random)).ToList();
+                for (var i = 0; i < mutations; i++)
+                {
+                    Mutate(random, json);
+                }
+
+                if (AssertCheckedAgreesWithParser(json.ToArray(), 64))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+                else
+                {
+                    Interlocked.Increment(ref deferred);
+                }
+            },
+            iter: s_iterations);
+
+        // Both outcomes must be common, or the comparison above tested little.
+        Assert.True(accepted > s_iterations / 20, $"{accepted} accepted");
+        Assert.True(deferred > s_iterations / 20, $"{deferred} deferred");
+    }
+
+    [Fact]
+    public void RandomTokenPayloads_CheckedAgreesWithParser()
+    {
+        // Payloads put together from JSON's tokens at random, so that most are invalid in some small way: a trailing
+        // comma, a missing colon, a bracket of the wrong kind, a number or escape cut short.
+        string[] tokens =
+        [
+            "{", "}", "[", "]", ",", ":", " ", "\"k\"", "\"\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"\\ud800\"", "\"\\x\"",
+            "\"\\u12g4\"", "\"\t\"", "0", "12", "-", "-0", "01", "1.", ".5", "1.5", "1e5", "1E+", "2e-3", "true", "false",
+            "null", "nul", "tru", "\"", "\\",
+        ];
+        long accepted = 0;
+        Gen.Select(Gen.Int, Gen.Int[1, 12], Gen.Int[1, 8]).Sample(
+            (seed, count, depth) =>
+            {
+                var random = new Random(seed);
+                var payload = string.Concat(Enumerable.Range(0, count).Select(_ => tokens[random.Next(tokens.Length)]));
+                var open = random.Next(2) == 0 ? "{" : "[";
+                var close = open == "{" ? "}" : "]";
+                var json = Encoding.UTF8.GetBytes(
+                    $$"""{"signal":"s","{{(open == "{" ? "kwargs" : "args")}}":{{open}}{{payload}}{{close}},"seq":1}""");
+                if (AssertCheckedAgreesWithParser(json, depth + 1))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            },
+            iter: s_iterations);
+
+        Assert.True(accepted > 0, "no payload was accepted");
+    }
+
+    [Theory]
+    [InlineData("""{"signal":"a","kwargs":{"t":"\x"}}""")]
+    [InlineData("""{"signal":"a","kwargs":{"t":"\u12g4"}}""")]
+    [InlineData("""{"signal":"a","kwargs":{"t":"\u12"}}""")]
+    [InlineData("""{"signal":"a","args":[01]}""")]
+    [InlineData("""{"signal":"a","args":[1.]}""")]
+    [InlineData("""{"signal":"a","args":[.5]}""")]
+    [InlineData("""{"signal":"a","args":[-]}""")]
+    [InlineData("""{"signal":"a","args":[+1]}""")]
+    [InlineData("""{"signal":"a","args":[1e]}""")]
+    [InlineData("""{"signal":"a","args":[tru]}""")]
+    [InlineData("""{"signal":"a","args":[True]}""")]
+    [InlineData("""{"signal":"a","args":[1,]}""")]
+    [InlineData("""{"signal":"a","args":[,1]}""")]
+    [InlineData("""{"signal":"a","args":[1 2]}""")]
+    [InlineData("""{"signal":"a","args":[1}""")]
+    [InlineData("""{"signal":"a","kwargs":{"k":1,}}""")]
+    [InlineData("""{"signal":"a","kwargs":{"k" 1}}""")]
+    [InlineData("""{"signal":"a","kwargs":{k:1}}""")]
+    [InlineData("""{"signal":"a","kwargs":{"k":1]}""")]
+    [InlineData("""{"signal":"a","kwargs":{"k":[1}]}""")]
+    [InlineData("""{"signal":"a","kwargs":{"k":1}""")]
+    [InlineData("""{"signal":"a","time":01}""")]
+    [InlineData("""{"signal":"a","time":nul}""")]
+    [InlineData("""{"signal":"a","x":"\q"}""")]
+    [InlineData("""{"signal":"a","seq":01}""")]
+    [InlineData("""{"signal":"a","seq":+1}""")]
+    [InlineData("""{"signal":"a","seq":1e2}""")]
+    [InlineData("""{"signal":"a","seq":99999999999999999999}""")]
+    [InlineData("""{"signal":"a","source":{"name":"b","x":[}}""")]
+    [InlineData("""{"signal":"a","args":[]} x""")]
+    [InlineData("""{"signal":"a","args":[]/* c */}""")]
+    public void InvalidFrame_CheckedDeferred(string text)
+    {
+        var json = Encoding.UTF8.GetBytes(text);
+        Assert.Null(RelayedFrameScanner.ScanChecked(json, 64).Signal);
+        Assert.Throws<ProtocolException>(() => Frame.Parse(json));
+    }
+
+    [Fact]
+    public void ControlCharacter_CheckedDeferred()
+    {
+        foreach (var text in new[] { "{\"signal\":\"a\",\"kwargs\":{\"t\":\"tab\there\"}}", "{\"signal\":\"a\",\"args\":[\"a long string before a line\nbreak\"]}", "{\"signal\":\"a\u0001\"}", "{\"signal\":\"a\",\"namespace\":\"n\n\"}", "{\"sig\tnal\":\"a\"}" })
+        {
+            var json = Encoding.UTF8.GetBytes(text);
+            Assert.Null(RelayedFrameScanner.ScanChecked(json, 64).Signal);
+            Assert.Throws<ProtocolException>(() => Frame.Parse(json));
+        }
+    }
+
+    [Fact]
+    public void InvalidUtf8Payload_CheckedDeferred()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"signal":"a","kwargs":{"t":"xx"}}""");
+        json[^4] = 0xC3;
+        Assert.Null(RelayedFrameScanner.ScanChecked(json, 64).Signal);
+        Assert.Throws<ProtocolException>(() => Frame.Parse(json));
+    }
+
+    [Fact]
+    public void DeepPayload_CheckedDeferred()
+    {
+        // The parser accepts 70 nested arrays under a limit of 100, but the checked path tracks only 64 levels.
+        var json = Encoding.UTF8.GetBytes("{\"signal\":\"a\",\"args\":" + new string('[', 70) + new string(']', 70) + "}");
+        Assert.Null(RelayedFrameScanner.ScanChecked(json, 100).Signal);
+        Assert.Equal("a", Frame.Parse(json, 100).Signal);
+
+        var shallow = Encoding.UTF8.GetBytes("{\"signal\":\"a\",\"args\":" + new string('[', 60) + new string(']', 60) + "}");
+        AssertSame(Frame.Parse(shallow, 100), RelayedFrameScanner.ScanChecked(shallow, 100), shallow);
+    }
+
+    [Theory]
+    [InlineData("""{"signal":"a","kwargs":{"t":"\"\\\/\b\f\n\r\t\u00E9x","e":[]}}""")]
+    [InlineData("""{"signal":"a","args":[-0,0.5,-1.25e+10,3E-2,true,false,null,[],{}],"seq":-0}""")]
+    [InlineData(""" { "signal" : "a" , "args" : [ 1 , { "k" : [ ] } ] , "time" : 1 } """)]
+    [InlineData("""{"signal":"a","kwargs":{"a long key that needs the vectorized search":"and a long value that needs it too \u0041"}}""")]
+    public void ValidFrame_CheckedReadLikeParser(string text)
+    {
+        var json = Encoding.UTF8.GetBytes(text);
+        var scanned = RelayedFrameScanner.ScanChecked(json, 64);
+        Assert.NotNull(scanned.Signal);
+        AssertSame(Frame.Parse(json), scanned, json);
+    }
+
+    /// <summary>
+    /// Checks that the checked scanner either defers <paramref name="json"/> or reads it as the parser does, and
+    /// returns whether it read it.
+    /// </summary>
+    private static bool AssertCheckedAgreesWithParser(byte[] json, int maxDepth)
+    {
+        var scanned = RelayedFrameScanner.ScanChecked(json, maxDepth);
+        if (scanned.Signal is null)
+        {
+            return false;
+        }
+
+        Frame parsed;
+        try
+        {
+            parsed = Frame.Parse(json, maxDepth);
+        }
+        catch (ProtocolException exception)
+        {
+            Assert.Fail($"The checked scanner accepted a frame the parser rejects ({exception.Message}): {Encoding.UTF8.GetString(json)}");
+            throw;
+        }
+
+        AssertSame(parsed, scanned, json);
+        return true;
+    }
+
+    /// <summary>Replaces, inserts or removes one byte, mostly one that matters to JSON's syntax.</summary>
+    private static void Mutate(Random random, List<byte> json)
+    {
+        const string syntax = "{}[],:\"\\ \t0123456789-+.eEtrufalsnxu/";
+        var value = random.Next(4) == 0 ? (byte)random.Next(256) : (byte)syntax[random.Next(syntax.Length)];
+        var position = random.Next(json.Count);
+        switch (random.Next(3))
+        {
+            case 0:
+                json[position] = value;
+                break;
+            case 1:
+                json.Insert(position, value);
+                break;
+            default:
+                json.RemoveAt(position);
+                break;
+        }
     }
 
     private static void AssertSame(Frame parsed, Frame scanned, byte[] json)
