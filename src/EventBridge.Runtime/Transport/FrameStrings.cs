@@ -14,11 +14,9 @@ namespace EventBridge.Transport;
 /// 256-character ASCII names, and up to 6 MiB when their characters take three bytes each.
 /// </para>
 /// <para>
-/// The last strings found in the table are also kept in a few slots chosen by length and edge bytes. A frame's names
-/// nearly always match one of them byte for byte, which spares the conversion to characters and the hashed lookup.
-/// The slots hold the table's own entries, so filling them allocates nothing. All threads share them: an entry never
-/// changes once made, so a thread reads either the old entry or the new one, and each is checked byte for byte. A
-/// per-thread array cost a thread-local lookup on every call, which this runtime makes through a library call on Linux.
+/// Each thread also remembers the last strings it found in the table, in a few slots chosen by length and edge bytes.
+/// A frame's names nearly always match one of them byte for byte, which spares the conversion to characters and the
+/// hashed lookup. The slots hold the table's own entries, so filling them allocates nothing.
 /// </para>
 /// </remarks>
 internal static class FrameStrings
@@ -28,14 +26,15 @@ internal static class FrameStrings
     /// <summary>Names longer than this are not kept; 256 is the longest valid signal name.</summary>
     private const int MaxLength = 256;
 
-    /// <summary>The number of recent strings kept; a power of two.</summary>
-    private const int RecentSlots = 64;
+    /// <summary>The number of recent strings each thread remembers; a power of two.</summary>
+    private const int RecentSlots = 16;
 
     private static readonly ConcurrentDictionary<string, Entry> s_table = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> s_lookup =
         s_table.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static readonly Entry?[] s_recent = new Entry?[RecentSlots];
+    [ThreadStatic]
+    private static Entry?[]? t_recent;
 
     private static int s_count;
 
@@ -47,7 +46,7 @@ internal static class FrameStrings
             return Encoding.UTF8.GetString(utf8);
         }
 
-        var recent = s_recent;
+        var recent = t_recent ??= new Entry?[RecentSlots];
         var slot = utf8.IsEmpty ? 0 : (utf8.Length ^ utf8[^1] ^ (utf8[0] << 2)) & (RecentSlots - 1);
         if (recent[slot] is { } hit && utf8.SequenceEqual(hit.Utf8))
         {
@@ -59,7 +58,7 @@ internal static class FrameStrings
         chars = chars[..length];
         if (s_lookup.TryGetValue(chars, out var known))
         {
-            Volatile.Write(ref recent[slot], known);
+            recent[slot] = known;
             return known.Text;
         }
 
@@ -70,7 +69,7 @@ internal static class FrameStrings
             if (s_table.TryAdd(text, added))
             {
                 Interlocked.Increment(ref s_count);
-                Volatile.Write(ref recent[slot], added);
+                recent[slot] = added;
             }
         }
 
