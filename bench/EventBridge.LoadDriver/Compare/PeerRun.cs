@@ -108,8 +108,7 @@ internal static class PeerRun
                 scheduled.Add(tally.ScheduledLatency);
             }
 
-            var machineBusy = machineAfter.Busy - machineBefore.Busy;
-            var machineTotal = machineAfter.Total - machineBefore.Total;
+            var (machineBusy, machineTotal) = CpuClock.BusyBetween(machineBefore, machineAfter);
             var fields = new (string, double)[]
             {
                 ("delivered_per_s", delivered / seconds),
