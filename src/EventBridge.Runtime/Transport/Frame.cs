@@ -399,7 +399,8 @@ internal readonly struct Frame
 
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
         {
-            throw new ProtocolException("invalid_frame", $"The member \"{member}\" must be a non-negative integer.");
+            throw new ProtocolException(
+                "invalid_frame", $"The member \"{member}\" must be a non-negative integer no larger than {long.MaxValue}.");
         }
 
         return value;

@@ -208,6 +208,29 @@ public sealed class PayloadShapeTests
         Assert.Equal(0, greet.GetProperty("args").GetArrayLength());
     }
 
+    [Fact]
+    public async Task LoneSurrogateEscape_ReportedAsPayloadError()
+    {
+        // The escape is valid JSON, so the server relays it, but it stands for half a UTF-16 surrogate pair, which the
+        // receiver cannot read into a string.
+        await using var server = await Bridge.Bridge.StartServerAsync();
+        var receiverBus = new EventBus();
+        var failures = new FailureLog(receiverBus);
+        var desk = new ShapeDesk();
+        using var subscription = receiverBus.Subscribe(desk);
+        await using var receiver = await Bridge.Bridge.ConnectAsync(server, "receiver", bus: receiverBus);
+        await using var raw = await RawClient.ConnectAsync(server.Port, hello: "raw");
+        await Bridge.Bridge.WaitForClientsAsync(server, 2);
+
+        await raw.SendAsync("""{"signal":"greet","args":[],"kwargs":{"name":"half \ud800","note":null},"id":"a1"}""" + "\n");
+        await raw.SendAsync("""{"signal":"greet","args":[],"kwargs":{"name":"whole","note":null},"id":"a2"}""" + "\n");
+
+        var failure = Assert.Single(await failures.WaitForAsync(1));
+        Assert.IsType<PayloadException>(failure.Exception);
+        await Bridge.Bridge.WaitUntilAsync(() => !desk.Log.IsEmpty, "the next event arrived");
+        Assert.Equal(["greet:whole"], desk.Log);
+    }
+
     private static EventMessage Remote(string signal, string? args = null, string? kwargs = null) =>
         EventMessage.FromJson(
             signal,
