@@ -303,7 +303,7 @@ public sealed partial class EventBridgeServer
         }
     }
 
-    private void HandleHello(ClientSession session, Frame frame, bool isFirstFrame)
+    private void HandleHello(ClientSession session, in Frame frame, bool isFirstFrame)
     {
         if (session.Announced || !isFirstFrame)
         {
@@ -544,7 +544,7 @@ public sealed partial class EventBridgeServer
     /// <param name="frame">The parsed frame.</param>
     /// <param name="pooled">The frame, starting at the length of <paramref name="prefix"/>, with one spare byte at the end.</param>
     /// <param name="prefix">The session's relay prefix, for which <paramref name="pooled"/> has room in front.</param>
-    private void RelayFromClient(ClientSession session, Frame frame, PooledFrame pooled, byte[] prefix)
+    private void RelayFromClient(ClientSession session, in Frame frame, PooledFrame pooled, byte[] prefix)
     {
         // A client usually sends one signal many times in a row. The frame parser takes the signal and namespace from a
         // shared table of strings, so the same references mean the same names, and the checks below ran for them
@@ -624,7 +624,7 @@ public sealed partial class EventBridgeServer
     /// Checks that the client may publish the frame's signal in its namespace, and rejects the frame when it may not:
     /// an invalid signal name, or one its token does not permit.
     /// </summary>
-    private bool CheckPublish(ClientSession session, Frame frame)
+    private bool CheckPublish(ClientSession session, in Frame frame)
     {
         var problem = SignalNames.Validate(frame.Signal);
         if (problem is not null)
