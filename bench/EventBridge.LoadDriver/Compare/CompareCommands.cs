@@ -72,6 +72,13 @@ internal static class CompareCommands
                 return Task.FromResult(2);
             }
 
+            if (parse.GetValue(quietWait) is < 0 and var badWait)
+            {
+                Console.Error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture, $"Invalid --quiet-wait {badWait}: it must be 0 or more (0 does not wait)."));
+                return Task.FromResult(2);
+            }
+
             if (parse.GetValue(check))
             {
                 return Task.FromResult(0);
