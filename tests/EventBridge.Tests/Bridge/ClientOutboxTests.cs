@@ -93,9 +93,7 @@ public sealed class ClientOutboxTests
         Assert.Equal(3, outbox.Count);
         Assert.Null(outbox.FindUnacked(1));
         outbox.Requeue();
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
-        Assert.Equal(Frames(2, 4, 0), Text(batch));
+        Assert.Equal(Frames(2, 4, 0), TakeText(outbox));
     }
 
     [Fact]
@@ -153,11 +151,9 @@ public sealed class ClientOutboxTests
 
         Assert.Equal(2, outbox.Count);
         outbox.Add(Message(0), s_write);
-        var batch = new OutboxBatch();
-        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
 
-        // The failed frame's sequence number is not used; the next event takes it.
-        Assert.Equal(Frames(2, 3, 0), Text(batch));
+        // The failed frame's sequence number is not used, so the next event takes it.
+        Assert.Equal(Frames(2, 3, 0), TakeText(outbox));
     }
 
     [Fact]
@@ -381,6 +377,14 @@ public sealed class ClientOutboxTests
     }
 
     /// <summary>Takes every unsent entry, keeping it as unacked, and ends the write at once.</summary>
+    /// <summary>Takes one batch of up to a chunk, keeping its entries until acknowledged, and returns its text.</summary>
+    private static string TakeText(ClientOutbox outbox)
+    {
+        var batch = new OutboxBatch();
+        outbox.TakeBatch(batch, ClientOutbox.ChunkBytes, keepUntilAcked: true);
+        return Text(batch);
+    }
+
     private static void WriteAll(ClientOutbox outbox)
     {
         var batch = new OutboxBatch();
