@@ -5,7 +5,7 @@
 # results.svg. Every process this script starts is stopped by its process id, or the driver's process group, on exit.
 #
 # Usage: bash bench/compare.sh [--quick] [--aot] [--output DIR] [other options of the driver's compare command]
-#   --quick   three scenarios, 3 short runs each, no wait for a quiet machine: about 4 minutes; a harness check only
+#   --quick   three scenarios (5 of the 6 goal rows), 3 short runs each, no wait for a quiet machine: about 4 minutes; a harness check only
 #   --aot     run the NativeAOT eventbridge binary (published by .ci/aot-smoke.sh into artifacts/aot)
 #   --output  the folder for the results, relative to the repository root unless absolute; default docs/compare, or
 #             artifacts/compare-quick with --quick

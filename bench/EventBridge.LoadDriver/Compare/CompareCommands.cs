@@ -11,7 +11,7 @@ internal static class CompareCommands
         var eventBridge = new Option<string?>("--eventbridge") { Description = "PORT:PID of a running EventBridge server on 127.0.0.1." };
         var nats = new Option<string?>("--nats") { Description = "PORT:PID of a running nats-server on 127.0.0.1." };
         var redis = new Option<string?>("--redis") { Description = "PORT:PID of a running redis-server on 127.0.0.1." };
-        var quick = new Option<bool>("--quick") { Description = "Run the three scenarios behind the goals only, briefly: a smoke test of the harness." };
+        var quick = new Option<bool>("--quick") { Description = "Run three scenarios only (5 of the 6 goal rows), briefly: a smoke test of the harness." };
         var runs = new Option<int?>("--runs") { Description = "Runs per scenario and system; default 3 with --quick, else 5." };
         var seconds = new Option<double?>("--seconds") { Description = "Seconds of sending per run; default 1 with --quick, else 3." };
         var quietWait = new Option<double?>("--quiet-wait")
