@@ -10,7 +10,7 @@ namespace EventBridge.Benchmarks;
 /// BenchmarkDotNet's error bars can be wider than a change. Running this for two builds in turn, several times each,
 /// and comparing the best run of each shows the change with less noise.
 /// </summary>
-/// <remarks>Usage: <c>loop scan|parse-sent|scan-checked|scan-kwargs|window|emit-signal|emit-mediator [calls]</c>. It makes 5,000,000 calls by default, after 2,000,000 warm-up calls.</remarks>
+/// <remarks>Usage: <c>loop scan|parse-sent|scan-checked|scan-kwargs|read-shipment|window|emit-signal|emit-mediator [calls]</c>. It makes 5,000,000 calls by default, after 2,000,000 warm-up calls.</remarks>
 internal static class LoopTimer
 {
     private const int WarmUpCalls = 2_000_000;
@@ -72,6 +72,12 @@ internal static class LoopTimer
                 "{\"signal\":\"load\",\"kwargs\":{\"publisher\":0,\"sequence\":123456,\"sent_at\":98765432101,\"padding\":\"" +
                 new string('x', 100) + "\"}}");
             return () => RelayedFrameScanner.Scan(frame, 64).Kwargs.End.Value;
+        },
+        ["read-shipment"] = () =>
+        {
+            var benchmark = new SerializerBenchmarks();
+            benchmark.Setup();
+            return () => benchmark.ReadWithGenerated().Id;
         },
         ["window"] = () =>
         {

@@ -125,6 +125,34 @@ public class DifferentialTests
         s_cases[name]();
     }
 
+    [Theory]
+    [InlineData("""{"sku":"A-1","quantity":2,"price":9.99}""")]
+    [InlineData("""{"price":9.99,"quantity":2,"sku":"A-1"}""")]
+    [InlineData("""{"quantity":2,"price":9.99,"sku":"A-1"}""")]
+    [InlineData("""{"extra":[1,{"sku":"no"}],"price":9.99,"other":null,"sku":"A-1","quantity":2,"last":"x"}""")]
+    [InlineData("""{"SKU":"A-1","Price":9.99,"quantity":2}""")]
+    [InlineData("""{"sku":"B-2","quantity":2,"sku":"A-1","price":9.99}""")]
+    public void Serializer_MembersInAnyOrder_ReadAlike(string json)
+    {
+        // The reader looks for the member after the last one it found first; any other order, unknown members, names
+        // that differ by case and repeated members (the last wins) must read as they do in the written order.
+        var line = Read(PayloadSerializers.Get<Line>(), json);
+
+        Assert.Equal(new Line("A-1", 2, 9.99m), line);
+    }
+
+    [Fact]
+    public void Serializer_NestedMembersReversed_ReadAlike()
+    {
+        var json = """{"towns":[{"main":{"number":2,"name":"Rue"},"name":"Lyon"}],"capital":{"main":{"number":1,"name":"Rivoli"},"name":"Paris"},"code":"FR"}""";
+
+        var country = Read(PayloadSerializers.Get<Country>(), json);
+
+        Assert.Equal(
+            JsonSerializer.Serialize(new Country("FR", new Town("Paris", new Street("Rivoli", 1)), [new Town("Lyon", new Street("Rue", 2))]), s_options),
+            JsonSerializer.Serialize(country, s_options));
+    }
+
     private static void Verify<T>(T value, Func<T, EventMessage> create, bool stjReads = true)
     {
         var expected = JsonSerializer.Serialize(value, s_options);

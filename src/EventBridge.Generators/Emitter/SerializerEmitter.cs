@@ -159,6 +159,7 @@ internal static class SerializerEmitter
             }
 
             writer.WriteLine("var member = -1;");
+            writer.WriteLine("var expected = 0;");
             using (writer.OpenBlock("try"))
             {
                 using (writer.OpenBlock("while (true)"))
@@ -170,7 +171,7 @@ internal static class SerializerEmitter
                     }
 
                     writer.WriteLine();
-                    writer.WriteLine($"member = {PayloadJson}.MatchMember(ref reader, s_utf8Names, s_names);");
+                    writer.WriteLine($"member = {PayloadJson}.MatchMember(ref reader, s_utf8Names, s_names, ref expected);");
                     writer.WriteLine($"{PayloadJson}.ReadNext(ref reader);");
                     using (writer.OpenBlock("switch (member)"))
                     {

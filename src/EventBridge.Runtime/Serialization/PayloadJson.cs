@@ -90,6 +90,36 @@ public static class PayloadJson
         return -1;
     }
 
+    /// <summary>
+    /// Finds the member that the property name under the reader names, as
+    /// <see cref="MatchMember(ref Utf8JsonReader, byte[][], string[])"/> does, but compares the name with the member at
+    /// <paramref name="expected"/> first and then sets <paramref name="expected"/> to the index after the member found.
+    /// JSON written from a type lists its members in one order, so each name is then compared once instead of with
+    /// every member before it.
+    /// </summary>
+    /// <param name="reader">A reader on a <see cref="JsonTokenType.PropertyName"/> token.</param>
+    /// <param name="utf8Names">The members' JSON names in UTF-8.</param>
+    /// <param name="names">The same names as strings.</param>
+    /// <param name="expected">The index of the member that probably comes next; start with 0.</param>
+    /// <returns>The index of the member, or -1 when no member has the name.</returns>
+    public static int MatchMember(ref Utf8JsonReader reader, byte[][] utf8Names, string[] names, ref int expected)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Names);
+
+        // Names differ from each other exactly, so an exact match at the expected index is the one the full search
+        // would find.
+        var guess = expected;
+        var member = (uint)guess < (uint)utf8Names.Length && reader.ValueTextEquals(utf8Names[guess])
+            ? guess
+            : MatchMember(ref reader, utf8Names, names);
+        if (member >= 0)
+        {
+            expected = member + 1;
+        }
+
+        return member;
+    }
+
     /// <summary>Returns the text of the string or property name that the reader is on.</summary>
     /// <exception cref="PayloadException">The token is not a string, or its bytes are not valid UTF-8.</exception>
     public static string GetString(ref Utf8JsonReader reader)

@@ -70,6 +70,7 @@ namespace EventBridge.Generated.TestProject
             int value1 = default!;
             var has1 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -80,7 +81,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

@@ -77,6 +77,7 @@ namespace EventBridge.Generated.TestProject
             int value2 = default!;
             var has2 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -87,7 +88,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

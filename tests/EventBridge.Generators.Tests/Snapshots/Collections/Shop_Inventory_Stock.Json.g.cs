@@ -119,6 +119,7 @@ namespace EventBridge.Generated.TestProject
             global::System.Collections.Generic.List<global::System.Collections.Generic.List<string>> value8 = default!;
             var has8 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -129,7 +130,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

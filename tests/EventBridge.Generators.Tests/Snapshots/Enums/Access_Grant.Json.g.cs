@@ -83,6 +83,7 @@ namespace EventBridge.Generated.TestProject
             var has2 = false;
             global::Access.Role? value3 = default!;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -93,7 +94,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

@@ -63,6 +63,7 @@ namespace EventBridge.Generated.TestProject
             long value0 = default!;
             var has0 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -73,7 +74,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

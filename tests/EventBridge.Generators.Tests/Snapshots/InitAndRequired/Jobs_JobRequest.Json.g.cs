@@ -91,6 +91,7 @@ namespace EventBridge.Generated.TestProject
             string value4 = default!;
             var has4 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -101,7 +102,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

@@ -84,6 +84,7 @@ namespace EventBridge.Generated.TestProject
             string value3 = default!;
             var has3 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -94,7 +95,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

@@ -69,6 +69,7 @@ namespace EventBridge.Generated.TestProject
             var has0 = false;
             string value1 = default!;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -79,7 +80,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {

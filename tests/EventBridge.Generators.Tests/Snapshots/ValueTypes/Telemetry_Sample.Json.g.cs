@@ -238,6 +238,7 @@ namespace EventBridge.Generated.TestProject
             double? value25 = default!;
             var has25 = false;
             var member = -1;
+            var expected = 0;
             try
             {
                 while (true)
@@ -248,7 +249,7 @@ namespace EventBridge.Generated.TestProject
                         break;
                     }
 
-                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names);
+                    member = global::EventBridge.Serialization.PayloadJson.MatchMember(ref reader, s_utf8Names, s_names, ref expected);
                     global::EventBridge.Serialization.PayloadJson.ReadNext(ref reader);
                     switch (member)
                     {
