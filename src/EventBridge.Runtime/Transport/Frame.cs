@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using EventBridge.Internal;
@@ -133,7 +136,9 @@ internal readonly struct Frame
         // without this check one sender's invalid bytes would reach every receiver.
         if (!Utf8.IsValid(json))
         {
-            throw new ProtocolException("invalid_json", "The frame is not valid UTF-8.");
+            throw new ProtocolException(
+                "invalid_json",
+                string.Create(CultureInfo.InvariantCulture, $"The frame is not valid UTF-8: the bytes from offset {FirstInvalidByte(json)} on are not a UTF-8 character."));
         }
 
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
@@ -336,12 +341,36 @@ internal readonly struct Frame
         return ReadCurrentString(ref reader, member, nullable);
     }
 
+    /// <summary>Returns the offset of the first byte of <paramref name="json"/> that does not begin a valid UTF-8 character.</summary>
+    private static int FirstInvalidByte(ReadOnlySpan<byte> json)
+    {
+        var offset = 0;
+        while (offset < json.Length && Rune.DecodeFromUtf8(json[offset..], out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return offset;
+    }
+
     /// <summary>Reads the string at the reader's current token.</summary>
     private static string? ReadCurrentString(ref Utf8JsonReader reader, string member, bool nullable)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return reader.GetString();
+            try
+            {
+                return reader.GetString();
+            }
+            catch (InvalidOperationException exception)
+            {
+                // The frame's UTF-8 is checked first, so what is left is an escaped lone surrogate such as \ud800: valid
+                // JSON syntax, but not text that a string can hold.
+                throw new ProtocolException(
+                    member == "signal" ? "invalid_signal" : "invalid_frame",
+                    $"The member \"{member}\" is not valid text: {exception.Message}",
+                    exception);
+            }
         }
 
         if (nullable && reader.TokenType == JsonTokenType.Null)

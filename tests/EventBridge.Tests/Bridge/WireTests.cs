@@ -148,6 +148,8 @@ public sealed class WireTests
     [InlineData("""{"signal":"x","seq":-1}""", "invalid_frame")]
     [InlineData("""{"signal":"has space"}""", "invalid_signal")]
     [InlineData("""{"signal":"eventbridge.client_connected"}""", "invalid_signal")]
+    [InlineData("""{"signal":"x\ud800"}""", "invalid_signal")]
+    [InlineData("""{"signal":"x","namespace":"\udc00"}""", "invalid_frame")]
     [InlineData("""{"type":"teleport"}""", "unknown_type")]
     [InlineData("""{"signal":"x"} trailing""", "invalid_json")]
     public async Task InvalidFrame_ErrorOnlyToSender(string badFrame, string expectedCode)

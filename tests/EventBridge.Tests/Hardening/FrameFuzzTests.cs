@@ -66,6 +66,35 @@ public sealed class FrameFuzzTests
         Assert.Equal(FrameKind.Event, Frame.Parse(deep, maxDepth: 128).Kind);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF }, 0)]
+    [InlineData(new byte[] { 0xC3 }, 0)]
+    [InlineData(new byte[] { 0xC3, 0xA9, 0xE2, 0x82 }, 2)]
+    [InlineData(new byte[] { 0x61, 0xED, 0xA0, 0x80 }, 1)]
+    public void InvalidUtf8_ErrorNamesTheOffset(byte[] bad, int offsetInString)
+    {
+        var prefix = Encoding.ASCII.GetBytes("{\"signal\":\"x\",\"kwargs\":{\"t\":\"");
+        var frame = prefix.Concat(bad).Concat("\"}}"u8.ToArray()).ToArray();
+
+        var error = Assert.Throws<ProtocolException>(() => Frame.Parse(frame));
+
+        Assert.Equal("invalid_json", error.Code);
+        Assert.Contains($"offset {prefix.Length + offsetInString} ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"signal":"x\ud800y"}""", "invalid_signal", "\"signal\"")]
+    [InlineData("""{"signal":"x","namespace":"\udc00"}""", "invalid_frame", "\"namespace\"")]
+    [InlineData("""{"signal":"x","source":{"name":"\ud800\ud800"}}""", "invalid_frame", "\"source.name\"")]
+    public void LoneSurrogateInRoutingMember_NamesTheMember(string json, string code, string member)
+    {
+        var error = Assert.Throws<ProtocolException>(() => Frame.Parse(Encoding.ASCII.GetBytes(json)));
+
+        Assert.Equal(code, error.Code);
+        Assert.Contains(member, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid text", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void LineSplitter_SameLinesAtEverySplit()
     {
