@@ -134,8 +134,8 @@ public class DifferentialTests
     [InlineData("""{"sku":"B-2","quantity":2,"sku":"A-1","price":9.99}""")]
     public void Serializer_MembersInAnyOrder_ReadAlike(string json)
     {
-        // The reader looks for the member after the last one it found first; any other order, unknown members, names
-        // that differ by case and repeated members (the last wins) must read as they do in the written order.
+        // The reader tries the member after the last one it found before searching all of them. Any other order,
+        // unknown members, names that differ by case and repeated members (the last wins) must read the same.
         var line = Read(PayloadSerializers.Get<Line>(), json);
 
         Assert.Equal(new Line("A-1", 2, 9.99m), line);

@@ -106,7 +106,7 @@ public static class PayloadJson
     {
         ArgumentNullException.ThrowIfNull(utf8Names);
 
-        // Names differ from each other exactly, so an exact match at the expected index is the one the full search
+        // No two names are equal byte for byte, so an exact match at the expected index is the one the full search
         // would find.
         var guess = expected;
         var member = (uint)guess < (uint)utf8Names.Length && reader.ValueTextEquals(utf8Names[guess])
