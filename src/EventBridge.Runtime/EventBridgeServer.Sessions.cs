@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Buffers;
+using System.Net.Sockets;
 using EventBridge.Transport;
 
 namespace EventBridge;
@@ -102,6 +103,11 @@ public sealed partial class EventBridgeServer
         catch (Exception exception)
         {
             Log.SessionFailed(_logger, exception, session.Id, session.Origin.Name);
+            if (exception is not (IOException or SocketException or OperationCanceledException))
+            {
+                // A fault in the server's own handling, not in the connection: the disconnect line must not blame the client.
+                session.CloseReason ??= "closed by the server after an unexpected error; see the error logged before";
+            }
         }
         finally
         {

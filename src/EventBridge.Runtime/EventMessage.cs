@@ -292,7 +292,10 @@ public abstract class EventMessage
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var matches = reader.ValueTextEquals(name);
+            // An escaped name is decoded by GetString, which reports a lone surrogate in it as a PayloadException.
+            var matches = reader.ValueIsEscaped
+                ? string.Equals(PayloadJson.GetString(ref reader), name, StringComparison.Ordinal)
+                : reader.ValueTextEquals(name);
             reader.Read();
             if (matches)
             {

@@ -34,6 +34,26 @@ public class PayloadErrorTests
         Assert.Contains(path, exception.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"\ud800":1,"sku":"A","quantity":1,"price":1}""")]
+    [InlineData("""{"sku":"A","quantity":1,"price":1,"x\udfff":1}""")]
+    [InlineData("""{"sku":"A","\ud800\u0041":1,"quantity":1,"price":1}""")]
+    [InlineData("""{"sku":"\ud800","quantity":1,"price":1}""")]
+    public void Read_LoneSurrogateEscape_ThrowsPayloadException(string json)
+    {
+        var exception = Assert.Throws<PayloadException>(() => DifferentialTests.Read(PayloadSerializers.Get<Line>(), json));
+
+        Assert.Contains("without its pair", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_EscapedNames_MatchMembers()
+    {
+        var line = DifferentialTests.Read(PayloadSerializers.Get<Line>(), """{"\u0073ku":"A","QUANTIT\u0059":2,"price":1}""");
+
+        Assert.Equal(new Line("A", 2, 1m), line);
+    }
+
     [Fact]
     public void Read_MissingRequiredKeyword_NamesMember()
     {

@@ -70,15 +70,19 @@ public static class PayloadJson
     {
         ArgumentNullException.ThrowIfNull(utf8Names);
         ArgumentNullException.ThrowIfNull(names);
+
+        // ValueTextEquals decodes an escaped name on each call and throws InvalidOperationException for a lone
+        // surrogate, so an escaped name is decoded once, by GetString, which reports it as a PayloadException.
+        var name = reader.ValueIsEscaped ? GetString(ref reader) : null;
         for (var i = 0; i < utf8Names.Length; i++)
         {
-            if (reader.ValueTextEquals(utf8Names[i]))
+            if (name is null ? reader.ValueTextEquals(utf8Names[i]) : string.Equals(name, names[i], StringComparison.Ordinal))
             {
                 return i;
             }
         }
 
-        var name = GetString(ref reader);
+        name ??= GetString(ref reader);
         for (var i = 0; i < names.Length; i++)
         {
             if (string.Equals(name, names[i], StringComparison.OrdinalIgnoreCase))
@@ -109,7 +113,7 @@ public static class PayloadJson
         // No two names are equal byte for byte, so an exact match at the expected index is the one the full search
         // would find.
         var guess = expected;
-        var member = (uint)guess < (uint)utf8Names.Length && reader.ValueTextEquals(utf8Names[guess])
+        var member = (uint)guess < (uint)utf8Names.Length && !reader.ValueIsEscaped && reader.ValueTextEquals(utf8Names[guess])
             ? guess
             : MatchMember(ref reader, utf8Names, names);
         if (member >= 0)
@@ -121,7 +125,9 @@ public static class PayloadJson
     }
 
     /// <summary>Returns the text of the string or property name that the reader is on.</summary>
-    /// <exception cref="PayloadException">The token is not a string, or its bytes are not valid UTF-8.</exception>
+    /// <exception cref="PayloadException">
+    /// The token is not a string, its bytes are not valid UTF-8, or it has an escaped lone surrogate.
+    /// </exception>
     public static string GetString(ref Utf8JsonReader reader)
     {
         if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
@@ -135,8 +141,13 @@ public static class PayloadJson
         }
         catch (InvalidOperationException exception)
         {
-            // Utf8JsonReader checks the structure while reading but the UTF-8 of a string only when decoding it.
-            throw new PayloadException("The string is not valid UTF-8.", null, exception);
+            // Utf8JsonReader checks the structure while reading, but the UTF-8 of a string and its escapes only when
+            // decoding it.
+            throw new PayloadException(
+                "The string is not valid text: its bytes are not valid UTF-8, or it has an escaped UTF-16 surrogate " +
+                "(\\ud800 to \\udfff) without its pair.",
+                null,
+                exception);
         }
     }
 
@@ -272,7 +283,7 @@ public static class PayloadJson
     {
         var path = exception.MemberPath is null ? segment : Combine(segment, exception.MemberPath);
         var leaf = GetLeaf(exception);
-        return new PayloadException($"Invalid JSON at '{path}'. {leaf.Message}", path, leaf);
+        return new PayloadException($"At '{path}': {leaf.Message}", path, leaf);
     }
 
     private static string Combine(string head, string tail) => tail.StartsWith('[') ? head + tail : head + "." + tail;

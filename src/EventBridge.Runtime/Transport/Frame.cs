@@ -19,6 +19,12 @@ internal readonly struct Frame
     /// </summary>
     public const int MaxReceivePatterns = 256;
 
+    /// <summary>
+    /// The end of the message for a string with an escaped lone surrogate, such as <c>\ud800</c>: valid JSON syntax,
+    /// but not text. The frame's UTF-8 is checked first, so this is the only way a string can fail to decode.
+    /// </summary>
+    private const string LoneSurrogate = "is not valid text: it has an escaped UTF-16 surrogate (\\ud800 to \\udfff) without its pair.";
+
     public FrameKind Kind { get; init; }
 
     public string? Signal { get; init; }
@@ -122,9 +128,9 @@ internal readonly struct Frame
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            // The fault comes before any seq member.
+            // The fault comes before any seq member: invalid syntax, or a member name that is not valid text.
         }
 
         return null;
@@ -138,7 +144,7 @@ internal readonly struct Frame
         {
             throw new ProtocolException(
                 "invalid_json",
-                string.Create(CultureInfo.InvariantCulture, $"The frame is not valid UTF-8: the bytes from offset {FirstInvalidByte(json)} on are not a UTF-8 character."));
+                string.Create(CultureInfo.InvariantCulture, $"The frame is not valid UTF-8: the byte at offset {FirstInvalidByte(json)} (counted from 0) does not begin a valid UTF-8 sequence."));
         }
 
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
@@ -164,6 +170,7 @@ internal readonly struct Frame
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            CheckMemberName(ref reader);
             if (reader.ValueTextEquals("signal"u8))
             {
                 MarkOnce(ref seen, 1, "signal");
@@ -182,7 +189,7 @@ internal readonly struct Frame
             else if (reader.ValueTextEquals("id"u8))
             {
                 MarkOnce(ref seen, 32, "id");
-                (hasId, id) = ReadId(ref reader);
+                (hasId, id) = ReadId(ref reader, "id");
             }
             else if (reader.ValueTextEquals("namespace"u8))
             {
@@ -353,6 +360,27 @@ internal readonly struct Frame
         return offset;
     }
 
+    /// <summary>
+    /// Rejects a member name with an escaped lone surrogate. Comparing such a name with a known one throws, so it is
+    /// checked first, and only names with escapes need the check.
+    /// </summary>
+    private static void CheckMemberName(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return;
+        }
+
+        try
+        {
+            reader.GetString();
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new ProtocolException("invalid_frame", $"A member name {LoneSurrogate}", exception);
+        }
+    }
+
     /// <summary>Reads the string at the reader's current token.</summary>
     private static string? ReadCurrentString(ref Utf8JsonReader reader, string member, bool nullable)
     {
@@ -364,12 +392,8 @@ internal readonly struct Frame
             }
             catch (InvalidOperationException exception)
             {
-                // The frame's UTF-8 is checked first, so what is left is an escaped lone surrogate such as \ud800: valid
-                // JSON syntax, but not text that a string can hold.
                 throw new ProtocolException(
-                    member == "signal" ? "invalid_signal" : "invalid_frame",
-                    $"The member \"{member}\" is not valid text: {exception.Message}",
-                    exception);
+                    member == "signal" ? "invalid_signal" : "invalid_frame", $"The member \"{member}\" {LoneSurrogate}", exception);
             }
         }
 
@@ -397,7 +421,7 @@ internal readonly struct Frame
     }
 
     /// <summary>Reads the id, parsing 32 hexadecimal digits straight from the UTF-8 bytes.</summary>
-    private static (bool HasId, EventId Id) ReadId(ref Utf8JsonReader reader)
+    private static (bool HasId, EventId Id) ReadId(ref Utf8JsonReader reader, string member)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -411,7 +435,7 @@ internal readonly struct Frame
             return (true, compact);
         }
 
-        var text = ReadCurrentString(ref reader, "id", nullable: false);
+        var text = ReadCurrentString(ref reader, member, nullable: false);
         return (true, string.IsNullOrEmpty(text) ? default : EventId.Parse(text));
     }
 
@@ -471,7 +495,17 @@ internal readonly struct Frame
                     $"is {Describe(reader.TokenType)}.");
             }
 
-            var pattern = reader.GetString()!;
+            string pattern;
+            try
+            {
+                pattern = reader.GetString()!;
+            }
+            catch (InvalidOperationException exception)
+            {
+                throw new ProtocolException(
+                    "invalid_frame", $"The pattern at index {patterns.Count} of \"receive\" {LoneSurrogate}", exception);
+            }
+
             if (SignalNames.ValidatePattern(pattern) is { } problem)
             {
                 throw new ProtocolException(
@@ -503,6 +537,7 @@ internal readonly struct Frame
         var resume = new FrameResume();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            CheckMemberName(ref reader);
             if (reader.ValueTextEquals("client"u8))
             {
                 resume.Client = ReadString(ref reader, "resume.client", nullable: true);
@@ -521,7 +556,7 @@ internal readonly struct Frame
             }
             else if (reader.ValueTextEquals("id"u8))
             {
-                (resume.HasId, resume.Id) = ReadId(ref reader);
+                (resume.HasId, resume.Id) = ReadId(ref reader, "resume.id");
             }
             else
             {
@@ -569,6 +604,7 @@ internal readonly struct Frame
         string? name = null, address = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            CheckMemberName(ref reader);
             if (reader.ValueTextEquals("name"u8))
             {
                 name = ReadCachedString(ref reader, "source.name", nullable: true);

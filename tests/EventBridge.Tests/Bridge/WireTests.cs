@@ -150,6 +150,10 @@ public sealed class WireTests
     [InlineData("""{"signal":"eventbridge.client_connected"}""", "invalid_signal")]
     [InlineData("""{"signal":"x\ud800"}""", "invalid_signal")]
     [InlineData("""{"signal":"x","namespace":"\udc00"}""", "invalid_frame")]
+    [InlineData("""{"signal":"x","\ud800":1,"seq":1}""", "invalid_frame")]
+    [InlineData("""{"signal":"x","seq":1,"\ud800":1}""", "invalid_frame")]
+    [InlineData("""{"signal":"x","x\udfff":1}""", "invalid_frame")]
+    [InlineData("""{"signal":"x","source":{"\ud800":1}}""", "invalid_frame")]
     [InlineData("""{"type":"teleport"}""", "unknown_type")]
     [InlineData("""{"signal":"x"} trailing""", "invalid_json")]
     public async Task InvalidFrame_ErrorOnlyToSender(string badFrame, string expectedCode)

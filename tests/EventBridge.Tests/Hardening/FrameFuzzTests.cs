@@ -86,6 +86,11 @@ public sealed class FrameFuzzTests
     [InlineData("""{"signal":"x\ud800y"}""", "invalid_signal", "\"signal\"")]
     [InlineData("""{"signal":"x","namespace":"\udc00"}""", "invalid_frame", "\"namespace\"")]
     [InlineData("""{"signal":"x","source":{"name":"\ud800\ud800"}}""", "invalid_frame", "\"source.name\"")]
+    [InlineData("""{"signal":"x","\ud800":1,"seq":1}""", "invalid_frame", "A member name")]
+    [InlineData("""{"signal":"x","source":{"x\udfff":1}}""", "invalid_frame", "A member name")]
+    [InlineData("""{"type":"hello","name":"h","\ud800":1}""", "invalid_frame", "A member name")]
+    [InlineData("""{"type":"hello","name":"h","receive":["a","\ud800"]}""", "invalid_frame", "index 1 of \"receive\"")]
+    [InlineData("""{"type":"hello","name":"h","resume":{"client":"c","run":"r","position":0,"id":"\ud800"}}""", "invalid_frame", "\"resume.id\"")]
     public void LoneSurrogateInRoutingMember_NamesTheMember(string json, string code, string member)
     {
         var error = Assert.Throws<ProtocolException>(() => Frame.Parse(Encoding.ASCII.GetBytes(json)));
@@ -93,6 +98,14 @@ public sealed class FrameFuzzTests
         Assert.Equal(code, error.Code);
         Assert.Contains(member, error.Message, StringComparison.Ordinal);
         Assert.Contains("not valid text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"signal":"x","\ud800":1,"seq":7}""", null)]
+    [InlineData("""{"signal":"x","seq":7,"\ud800":1}""", 7L)]
+    public void SequenceBeforeFault_LoneSurrogateName_NoThrow(string json, long? expected)
+    {
+        Assert.Equal(expected, Frame.TryReadSequenceBeforeFault(Encoding.ASCII.GetBytes(json), maxDepth: 64));
     }
 
     [Fact]
