@@ -101,13 +101,21 @@ else
     server_cmd=(dotnet src/EventBridge.Server/bin/Release/net10.0/eventbridge.dll)
 fi
 
-# Picks a port that nothing listens on; the servers bind it a moment later. The port comes from below the kernel's
-# range for outgoing connections, where another program's client socket could take it in that moment.
-ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+# Picks a port that nothing listens on; the servers bind it a moment later. The port comes from outside the kernel's
+# range for outgoing connections, because another program's client socket could take a port in that range meanwhile.
+# It is below the range when there is room from 10000 up, else above it. A range of nearly every port leaves no room,
+# and then any port from 10000 up is taken.
+read -r ephemeral_low ephemeral_high < <(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "32768 60999")
 free_port() {
     local port
     while true; do
-        port=$((10000 + RANDOM % (ephemeral_low - 10000)))
+        if (( ephemeral_low > 11000 )); then
+            port=$((10000 + RANDOM % (ephemeral_low - 10000)))
+        elif (( ephemeral_high < 64535 )); then
+            port=$((ephemeral_high + 1 + RANDOM % (65535 - ephemeral_high)))
+        else
+            port=$((10000 + RANDOM % 50000))
+        fi
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return

@@ -45,7 +45,8 @@ internal sealed record RunResult(Scenario Scenario, string System, int Round, do
 {
     public double this[string name] => Fields.TryGetValue(name, out var value) ? value : double.NaN;
 
-    public bool Correct => Failure is null && this["lost"] == 0 && this["duplicated"] == 0 && this["out_of_order"] == 0 && this["unexpected"] == 0;
+    /// <summary>Whether the run sent events and delivered each exactly once and in order. A run that sent none counts as failed.</summary>
+    public bool Correct => Failure is null && this["expected"] > 0 && this["lost"] == 0 && this["duplicated"] == 0 && this["out_of_order"] == 0 && this["unexpected"] == 0;
 }
 
 /// <summary>

@@ -129,7 +129,7 @@ internal static class PeerRun
                 ("sched_p999_us", scheduled.Percentile(99.9)),
                 ("client_cpu_s", clientCpu),
                 ("server_cpu_s", serverCpu),
-                ("cpu_us_per_event", (clientCpu + serverCpu) * 1e6 / Math.Max(1, delivered)),
+                ("cpu_us_per_event", delivered > 0 ? (clientCpu + serverCpu) * 1e6 / delivered : double.NaN),
                 ("machine_busy_share", machineBusy / Math.Max(1e-9, machineTotal)),
 
                 // CPU time that neither the client nor the server used, as a share of the machine: other work.
