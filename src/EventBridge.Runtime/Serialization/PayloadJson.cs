@@ -110,9 +110,8 @@ public static class PayloadJson
     {
         ArgumentNullException.ThrowIfNull(utf8Names);
 
-        // An exact match at the expected index is the member the full search finds, unless two members share a JSON
-        // name. NOTE: nothing rejects two members with one JSON name yet; JSON in member order then fills each of
-        // them, where the full search fills only the first.
+        // The generator rejects a type with two members of one JSON name, so an exact match at the expected index is
+        // the member the full search would find.
         var guess = expected;
         var member = (uint)guess < (uint)utf8Names.Length && !reader.ValueIsEscaped && reader.ValueTextEquals(utf8Names[guess])
             ? guess
