@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace EventBridge.LoadDriver.Compare;
@@ -12,11 +13,20 @@ internal static class CompareCommands
         var nats = new Option<string?>("--nats") { Description = "PORT:PID of a running nats-server on 127.0.0.1." };
         var redis = new Option<string?>("--redis") { Description = "PORT:PID of a running redis-server on 127.0.0.1." };
         var quick = new Option<bool>("--quick") { Description = "Run three scenarios only (5 of the 6 goal rows), briefly: a smoke test of the harness." };
-        var runs = new Option<int?>("--runs") { Description = "Runs per scenario and system; default 3 with --quick, else 5." };
-        var seconds = new Option<double?>("--seconds") { Description = "Seconds of sending per run; default 1 with --quick, else 3." };
+        var runs = new Option<int?>("--runs")
+        {
+            Description = "Runs per scenario and system; default 3 with --quick, else 5.",
+            CustomParser = result => ParseWholeNumber(result, "a whole number of runs, such as 3"),
+        };
+        var seconds = new Option<double?>("--seconds")
+        {
+            Description = "Seconds of sending per run; default 1 with --quick, else 3.",
+            CustomParser = result => ParseNumber(result, "a number of seconds, such as 3 or 0.5"),
+        };
         var quietWait = new Option<double?>("--quiet-wait")
         {
             Description = "The longest wait for a quiet machine before each run, in seconds; default 0 with --quick, else 180.",
+            CustomParser = result => ParseNumber(result, "a number of seconds, such as 180 or 0"),
         };
         var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
         var commandLine = new Option<string>("--command-line") { Description = "The command to print beside the results.", DefaultValueFactory = _ => "bench/compare.sh" };
@@ -171,4 +181,31 @@ internal static class CompareCommands
         });
         return command;
     }
+
+    /// <summary>Reads a number option, so that an invalid value such as "abc" gets an error with the expected form.</summary>
+    private static double? ParseNumber(ArgumentResult result, string expected)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        result.AddError($"Invalid value '{text}' for {NameOf(result)}: expected {expected}.");
+        return null;
+    }
+
+    private static int? ParseWholeNumber(ArgumentResult result, string expected)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"Invalid value '{text}' for {NameOf(result)}: expected {expected}.");
+        return null;
+    }
+
+    private static string NameOf(ArgumentResult result) => (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
 }

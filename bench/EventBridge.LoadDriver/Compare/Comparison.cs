@@ -92,7 +92,7 @@ internal static class Comparison
                     }
 
                     results.Add(result);
-                    Console.WriteLine(Describe(result));
+                    Console.WriteLine(Describe(result, options.DisturbedShare));
                 }
             }
         }
@@ -122,9 +122,13 @@ internal static class Comparison
                 return result;
             }
 
-            Console.WriteLine(attempt < options.Attempts
-                ? $"  disturbed (others used {result["others_busy_share"]:P0} of the machine); repeating"
-                : $"  disturbed (others used {result["others_busy_share"]:P0} of the machine); kept, as the last attempt");
+            // The caller prints the kept attempt's line, marked as disturbed. A repeated attempt gets no line of its own,
+            // so it is reported here.
+            if (attempt < options.Attempts)
+            {
+                Console.WriteLine(
+                    $"{scenario.Name,-34} {system.Name,-11} round {round}  disturbed (others used {result["others_busy_share"]:P0} of the machine); repeating");
+            }
         }
 
         return result;
@@ -243,7 +247,7 @@ internal static class Comparison
         return medians.Count == 0 ? double.NaN : Math.Round(medians.Min() / 2);
     }
 
-    private static string Describe(RunResult result)
+    private static string Describe(RunResult result, double disturbedShare)
     {
         var head = $"{result.Scenario.Name,-34} {result.System,-11} round {result.Round}";
         if (result.Failure is not null)
@@ -256,7 +260,7 @@ internal static class Comparison
             $"{head}  {result["delivered_per_s"],10:N0}/s  p50 {result["p50_us"],8:0} µs  p99 {result["p99_us"],8:0} µs  " +
             $"cpu {result["cpu_us_per_event"],6:0.00} µs/event  lost {result["lost"]} dup {result["duplicated"]} " +
             $"ooo {result["out_of_order"]}  others {result["others_busy_share"]:P0}  load {result["load_average"]:0.0}  " +
-            $"warm-up {result["warmup_s"]:0.0} s");
+            $"warm-up {result["warmup_s"]:0.0} s") + (result["others_busy_share"] > disturbedShare ? "  (disturbed; kept as the last attempt)" : string.Empty);
     }
 
     private static string MachineDescription()
