@@ -161,19 +161,41 @@ internal static partial class EmitCommand
         };
         client.ServerErrorReceived += (_, error) => rejections.Record(error);
         var deadline = started + (long)(request.Timeout.TotalSeconds * Stopwatch.Frequency);
-        if (await ConnectAsync(client, options, deadline, logger, cancellationToken).ConfigureAwait(false) is { } failure)
+
+        // The first Ctrl+C or SIGTERM stops the wait and reports what the server has not acknowledged. A second one
+        // ends the process at once.
+        using var signals = new TerminationSignals(cancellationToken);
+        var emitted = false;
+        try
         {
+            if (await ConnectAsync(client, options, deadline, logger, signals.Token).ConfigureAwait(false) is { } failure)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(failure).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            foreach (var message in messages)
+            {
+                bus.Emit(message);
+            }
+
+            emitted = true;
+            await client.FlushAsync(Remaining(deadline), signals.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            // Disposing reports every event still unacknowledged through EventDropped, which counts it.
             await client.DisposeAsync().ConfigureAwait(false);
-            await Console.Error.WriteLineAsync(failure).ConfigureAwait(false);
-            return ExitCodes.Failure;
+            var waitedFor = Seconds(Stopwatch.GetElapsedTime(started));
+            await Console.Error.WriteLineAsync(emitted
+                ? $"Interrupted after {waitedFor} s: the server at {address} did not acknowledge {Volatile.Read(ref unconfirmed)} " +
+                    $"of {request.Count} events. They may not have been delivered."
+                : $"Interrupted after {waitedFor} s, before the connection to {address} was made: no event was sent.")
+                .ConfigureAwait(false);
+            return ExitCodes.Interrupted;
         }
 
-        foreach (var message in messages)
-        {
-            bus.Emit(message);
-        }
-
-        await client.FlushAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
         var lostConnection = client.State != EventBridgeClientState.Connected;
 
         // Disposing reports what is still unacknowledged, and the server sends the error for a rejected event before

@@ -14,4 +14,10 @@ internal static class ExitCodes
 
     /// <summary>The server rejected an event it received, for example because the token may not publish its signal.</summary>
     public const int Rejected = 3;
+
+    /// <summary>
+    /// Ctrl+C or SIGTERM stopped <c>emit</c> before the server acknowledged every event: 128 plus the number of
+    /// SIGINT, as shells report a process that SIGINT ended.
+    /// </summary>
+    public const int Interrupted = 130;
 }

@@ -95,6 +95,43 @@ public sealed partial class EmitRestartTests
     }
 
     [SkippableFact]
+    public async Task Emit_InterruptedWhileWaitingForAck_ReportsUnacknowledged()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "SIGINT is a POSIX signal here.");
+        await using var scripted = new AcklessServer();
+        await using var emit = CommandProcess.Start(
+            "emit", "chat.message", "--count", "3", "--port", Port(scripted.Port), "--timeout", "60");
+        await scripted.ReadEventAsync();
+
+        await emit.SignalAsync("INT");
+        var exitCode = await emit.WaitForExitAsync(CommandProcess.Timeout);
+
+        Assert.True(exitCode == 130, $"emit exited with {exitCode}.{emit.Describe()}");
+        Assert.Empty(emit.OutputLines);
+        var line = Assert.Single(emit.ErrorLines);
+        Assert.StartsWith("Interrupted after ", line, StringComparison.Ordinal);
+        Assert.Contains($"the server at 127.0.0.1:{scripted.Port} did not acknowledge 3 of 3 events", line, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Emit_InterruptedWhileConnecting_ReportsNothingSent()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "SIGINT is a POSIX signal here.");
+        var port = TestBridge.FreePort();
+        await using var emit = CommandProcess.Start(
+            "emit", "chat.message", "--port", Port(port), "--timeout", "60", "--log-level", "information");
+        await emit.WaitForErrorAsync(line => line.Contains("[5103]", StringComparison.Ordinal));
+
+        await emit.SignalAsync("INT");
+        var exitCode = await emit.WaitForExitAsync(CommandProcess.Timeout);
+
+        Assert.True(exitCode == 130, $"emit exited with {exitCode}.{emit.Describe()}");
+        Assert.Contains(
+            emit.ErrorLines,
+            line => line.Contains($"before the connection to 127.0.0.1:{port} was made: no event was sent", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public async Task Emit_ServerKilledWhileConnecting_Succeeds()
     {
         Skip.If(OperatingSystem.IsWindows(), "SIGSTOP and SIGKILL are POSIX signals.");
