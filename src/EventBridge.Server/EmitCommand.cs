@@ -75,7 +75,7 @@ internal static partial class EmitCommand
             $"requires one is read from the {ServeLimitOptions.TokenVariable} environment variable. Exit status: 0 when " +
             "the server acknowledged every event, 1 when the server cannot be reached or does not acknowledge every " +
             "event within --timeout, 2 for invalid input, 3 when the server rejected an event, for example one the " +
-            "token may not publish.")
+            "token may not publish, 130 when Ctrl+C or SIGTERM stopped it before every event was acknowledged.")
         {
             signal,
             kwargs,
@@ -113,6 +113,10 @@ internal static partial class EmitCommand
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
+        // The first Ctrl+C or SIGTERM stops the connect or the wait and reports what the server has not acknowledged.
+        // A second one ends the process at once. Registered first, so that only the runtime's own start leaves a
+        // signal to its default handling.
+        using var signals = new TerminationSignals(cancellationToken);
         var logger = loggerFactory.CreateLogger("EventBridge.Emit");
         if (!TryBuildPayload(request, out var argsJson, out var kwargsJson, out var problem))
         {
@@ -162,10 +166,8 @@ internal static partial class EmitCommand
         client.ServerErrorReceived += (_, error) => rejections.Record(error);
         var deadline = started + (long)(request.Timeout.TotalSeconds * Stopwatch.Frequency);
 
-        // The first Ctrl+C or SIGTERM stops the wait and reports what the server has not acknowledged. A second one
-        // ends the process at once.
-        using var signals = new TerminationSignals(cancellationToken);
-        var emitted = false;
+        var emittedCount = 0;
+        var interrupted = false;
         try
         {
             if (await ConnectAsync(client, options, deadline, logger, signals.Token).ConfigureAwait(false) is { } failure)
@@ -175,25 +177,23 @@ internal static partial class EmitCommand
                 return ExitCodes.Failure;
             }
 
-            foreach (var message in messages)
+            for (var i = 0; i < messages.Length; i++)
             {
-                bus.Emit(message);
+                // A large --count takes seconds to queue, so a signal is noticed between events too.
+                if (i % 1024 == 0)
+                {
+                    signals.Token.ThrowIfCancellationRequested();
+                }
+
+                bus.Emit(messages[i]);
+                emittedCount = i + 1;
             }
 
-            emitted = true;
             await client.FlushAsync(Remaining(deadline), signals.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
         {
-            // Disposing reports every event still unacknowledged through EventDropped, which counts it.
-            await client.DisposeAsync().ConfigureAwait(false);
-            var waitedFor = Seconds(Stopwatch.GetElapsedTime(started));
-            await Console.Error.WriteLineAsync(emitted
-                ? $"Interrupted after {waitedFor} s: the server at {address} did not acknowledge {Volatile.Read(ref unconfirmed)} " +
-                    $"of {request.Count} events. They may not have been delivered."
-                : $"Interrupted after {waitedFor} s, before the connection to {address} was made: no event was sent.")
-                .ConfigureAwait(false);
-            return ExitCodes.Interrupted;
+            interrupted = true;
         }
 
         var lostConnection = client.State != EventBridgeClientState.Connected;
@@ -202,6 +202,28 @@ internal static partial class EmitCommand
         // the ack that covers it, so every rejection has been recorded once the client is disposed.
         await client.DisposeAsync().ConfigureAwait(false);
         var waited = Stopwatch.GetElapsedTime(started);
+        if (interrupted)
+        {
+            var unacknowledged = Volatile.Read(ref unconfirmed) + (request.Count - emittedCount);
+            if (emittedCount == 0)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Interrupted after {Seconds(waited)} s, before the connection to {address} was made: no event was sent.")
+                    .ConfigureAwait(false);
+                return ExitCodes.Interrupted;
+            }
+
+            if (unacknowledged > 0)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Interrupted after {Seconds(waited)} s: the server at {address} did not acknowledge {unacknowledged} of " +
+                    $"{request.Count} events. They may not have been delivered.").ConfigureAwait(false);
+                return ExitCodes.Interrupted;
+            }
+
+            // The last acks arrived while the connection closed, so every event was acknowledged: reported as complete below.
+        }
+
         foreach (var notice in rejections.DescribeNotices(address))
         {
             await Console.Error.WriteLineAsync(notice).ConfigureAwait(false);

@@ -7,6 +7,9 @@ namespace EventBridge.LoadDriver.Compare;
 /// <summary>The <c>compare</c> command, which bench/compare.sh calls, and the hidden <c>peer-run</c> command it starts per run.</summary>
 internal static class CompareCommands
 {
+    private const double MinSeconds = 0.1, MaxSeconds = 120, MaxQuietWait = 3600;
+    private const int MaxRuns = 100;
+
     public static Command CreateCompare()
     {
         var eventBridge = new Option<string?>("--eventbridge") { Description = "PORT:PID of a running EventBridge server on 127.0.0.1." };
@@ -15,17 +18,17 @@ internal static class CompareCommands
         var quick = new Option<bool>("--quick") { Description = "Run three scenarios only (5 of the 6 goal rows), briefly: a smoke test of the harness." };
         var runs = new Option<int?>("--runs")
         {
-            Description = "Runs per scenario and system; default 3 with --quick, else 5.",
+            Description = "Runs per scenario and system, 1 to 100; default 3 with --quick, else 5.",
             CustomParser = result => ParseWholeNumber(result, "a whole number of runs, such as 3"),
         };
         var seconds = new Option<double?>("--seconds")
         {
-            Description = "Seconds of sending per run; default 1 with --quick, else 3.",
+            Description = "Seconds of sending per run, 0.1 to 120; default 1 with --quick, else 3.",
             CustomParser = result => ParseNumber(result, "a number of seconds, such as 3 or 0.5"),
         };
         var quietWait = new Option<double?>("--quiet-wait")
         {
-            Description = "The longest wait for a quiet machine before each run, in seconds; default 0 with --quick, else 180.",
+            Description = "The longest wait for a quiet machine before each run, 0 to 3600 seconds; default 0 with --quick, else 180.",
             CustomParser = result => ParseNumber(result, "a number of seconds, such as 180 or 0"),
         };
         var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
@@ -68,24 +71,25 @@ internal static class CompareCommands
             }
 
             var isQuick = parse.GetValue(quick);
-            if (parse.GetValue(seconds) is <= 0 and var badSeconds)
+            // Each run has a 3-minute limit that includes a warm-up of up to 20 s, so a run may send for 2 minutes.
+            if (parse.GetValue(seconds) is { } badSeconds and (< MinSeconds or > MaxSeconds))
             {
                 Console.Error.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture, $"Invalid --seconds {badSeconds}: it must be greater than 0."));
+                    CultureInfo.InvariantCulture, $"Invalid --seconds {badSeconds}: it must be from {MinSeconds} to {MaxSeconds}."));
                 return Task.FromResult(2);
             }
 
-            if (parse.GetValue(runs) is <= 0 and var badRuns)
+            if (parse.GetValue(runs) is { } badRuns and (< 1 or > MaxRuns))
             {
                 Console.Error.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture, $"Invalid --runs {badRuns}: it must be greater than 0."));
+                    CultureInfo.InvariantCulture, $"Invalid --runs {badRuns}: it must be from 1 to {MaxRuns}."));
                 return Task.FromResult(2);
             }
 
-            if (parse.GetValue(quietWait) is < 0 and var badWait)
+            if (parse.GetValue(quietWait) is { } badWait and (< 0 or > MaxQuietWait))
             {
                 Console.Error.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture, $"Invalid --quiet-wait {badWait}: it must be 0 or more (0 does not wait)."));
+                    CultureInfo.InvariantCulture, $"Invalid --quiet-wait {badWait}: it must be from 0 (no wait) to {MaxQuietWait} seconds."));
                 return Task.FromResult(2);
             }
 

@@ -114,6 +114,33 @@ public sealed partial class EmitRestartTests
     }
 
     [SkippableFact]
+    public async Task Emit_AckArrivesAfterInterrupt_Succeeds()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "SIGINT is a POSIX signal here.");
+        await using var scripted = new AcklessServer();
+        await using var emit = CommandProcess.Start("emit", "chat.message", "--port", Port(scripted.Port), "--timeout", "60");
+        await scripted.ReadEventAsync();
+
+        // The ack follows the signal at once, so it normally arrives while emit closes the connection. An event that
+        // was acknowledged then is not reported as unacknowledged.
+        await emit.SignalAsync("INT");
+        await scripted.AckAsync(1);
+        var exitCode = await emit.WaitForExitAsync(CommandProcess.Timeout);
+
+        Assert.DoesNotContain(emit.ErrorLines, line => line.Contains("did not acknowledge 0 of", StringComparison.Ordinal));
+        if (exitCode == 0)
+        {
+            Assert.Equal([$"emitted 1 event 'chat.message' to 127.0.0.1:{scripted.Port}"], emit.OutputLines);
+        }
+        else
+        {
+            // The ack came after the close on a slow machine: then it really was not acknowledged in time.
+            Assert.True(exitCode == 130, $"emit exited with {exitCode}.{emit.Describe()}");
+            Assert.Contains("did not acknowledge 1 of 1 events", Assert.Single(emit.ErrorLines), StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableFact]
     public async Task Emit_InterruptedWhileConnecting_ReportsNothingSent()
     {
         Skip.If(OperatingSystem.IsWindows(), "SIGINT is a POSIX signal here.");
@@ -216,6 +243,10 @@ public sealed partial class EmitRestartTests
                 }
             }
         }
+
+        /// <summary>Acknowledges every event frame up to <paramref name="seq"/> on the accepted connection.</summary>
+        public async Task AckAsync(long seq) =>
+            await _accepted!.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"ack","seq":{{seq}}}""" + "\n"));
 
         /// <summary>Resets the connection and stops listening, so that reconnection attempts are refused.</summary>
         public void Kill()
