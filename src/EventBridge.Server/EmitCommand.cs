@@ -221,7 +221,8 @@ internal static partial class EmitCommand
                 return ExitCodes.Interrupted;
             }
 
-            // The last acks arrived while the connection closed, so every event was acknowledged: reported as complete below.
+            // The last acks arrived while the connection closed, so every event was acknowledged, and the run is
+            // reported as complete below.
         }
 
         foreach (var notice in rejections.DescribeNotices(address))
