@@ -14,13 +14,30 @@ internal static class ParseErrors
     public static string Describe(ParseResult parse)
     {
         var text = new StringBuilder();
-        foreach (var message in parse.Errors.Select(error => error.Message).Distinct(StringComparer.Ordinal))
+        foreach (var message in parse.Errors.Select(Rephrase).Distinct(StringComparer.Ordinal))
         {
             text.AppendLine(message);
         }
 
         text.AppendLine($"Run '{CommandPath(parse.CommandResult)} --help' for the options.");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Returns the error's message, or for a missing argument a message with its name and the command's usage, such as
+    /// <c>eventbridge emit &lt;signal&gt;</c>: the parser's own message, "Required argument missing for command:
+    /// 'emit'", names neither.
+    /// </summary>
+    private static string Rephrase(ParseError error)
+    {
+        if (error.SymbolResult is ArgumentResult { Argument: var missing, Tokens.Count: 0, Parent: CommandResult { Command: var command } result }
+            && missing.Arity.MinimumNumberOfValues > 0)
+        {
+            var usage = string.Join(' ', command.Arguments.Select(argument => argument.Arity.MinimumNumberOfValues > 0 ? $"<{argument.Name}>" : $"[<{argument.Name}>]"));
+            return $"Missing the <{missing.Name}> argument. Usage: {CommandPath(result)} {usage} [options]";
+        }
+
+        return error.Message;
     }
 
     /// <summary>Returns the command's full name, such as <c>eventbridge serve</c>.</summary>

@@ -24,6 +24,20 @@ public sealed class ParseErrorTests
         Assert.Equal($"Run 'eventbridge {arguments[0]} --help' for the options.", errors[1]);
     }
 
+    [Theory]
+    [InlineData("emit")]
+    [InlineData("emit", "--count", "3")]
+    public async Task MissingArgument_NamesItWithUsage(params string[] arguments)
+    {
+        var (exitCode, process) = await CommandProcess.RunAsync(arguments);
+
+        Assert.True(exitCode == 2, $"The command exited with {exitCode}.{process.Describe()}");
+        Assert.Empty(process.OutputLines);
+        Assert.Equal(
+            ["Missing the <signal> argument. Usage: eventbridge emit <signal> [<kwargs-json>] [options]", "Run 'eventbridge emit --help' for the options."],
+            process.ErrorLines);
+    }
+
     [Fact]
     public async Task UnknownCommand_PointsToRootHelp()
     {
