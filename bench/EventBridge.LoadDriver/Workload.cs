@@ -22,6 +22,22 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
     /// </summary>
     public const int MaxInFlight = 8192;
 
+    /// <summary>
+    /// Waits while <see cref="MaxInFlight"/> events are unacknowledged, until fewer than half that many are, so that a
+    /// publisher at saturation is paced by the server's acknowledgements. The wait returns at once while the client is offline
+    /// for good, and the delay then keeps the publisher from spinning.
+    /// </summary>
+    public static async ValueTask PaceAsync(EventBridgeClient client)
+    {
+        while (client.OutboxCount >= MaxInFlight)
+        {
+            if (await client.WaitForOutboxBelowAsync(MaxInFlight / 2, TimeSpan.FromSeconds(1)) >= MaxInFlight / 2)
+            {
+                await Task.Delay(1);
+            }
+        }
+    }
+
     /// <summary>How long subscribers may go without a new event before the run counts what is missing as lost.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(5);
 
@@ -78,10 +94,7 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
                 await Task.Delay(1);
             }
 
-            while (client.OutboxCount >= MaxInFlight)
-            {
-                await Task.Delay(1);
-            }
+            await PaceAsync(client);
 
             var sent = Stopwatch.GetTimestamp();
             client.Bus.Emit(Signal, new LoadEvent(index, seq, sent, Rate > 0 ? scheduled : sent, padding));

@@ -36,12 +36,60 @@ public sealed partial class EventBridgeClient
     }
 
     /// <summary>
+    /// Waits up to <paramref name="timeout"/> until the outbox contains fewer than <paramref name="count"/> events, so that
+    /// a publisher can pace itself to the server instead of letting <see cref="EventBridgeClientOptions.OutboxCapacity"/>
+    /// drop events. Like <see cref="FlushAsync"/>, it returns without waiting while the client is offline for good.
+    /// </summary>
+    /// <param name="count">The outbox size to wait for, exclusive: 1 waits until it is empty, as <see cref="FlushAsync"/> does.</param>
+    /// <param name="timeout">The longest wait, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The number of events in the outbox: less than <paramref name="count"/> unless the wait ended otherwise.</returns>
+    /// <example>
+    /// <code>
+    /// foreach (var reading in readings)
+    /// {
+    ///     await client.WaitForOutboxBelowAsync(5_000, TimeSpan.FromSeconds(30));
+    ///     bus.Emit("sensor.reading", reading);
+    /// }
+    /// </code>
+    /// </example>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="count"/> is less than 1, or <paramref name="timeout"/> is negative and not
+    /// <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public async Task<int> WaitForOutboxBelowAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(timeout), timeout, "The timeout must not be negative, except Timeout.InfiniteTimeSpan.");
+        }
+
+        var below = _outbox.WhenBelowAsync(count);
+        if (!below.IsCompleted)
+        {
+            await WaitForOutboxAsync(below, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _outbox.Count;
+    }
+
+    /// <summary>
     /// Waits until the outbox is empty, the client goes offline for good, or <paramref name="timeout"/> passes.
     /// Only <paramref name="cancellationToken"/> makes it throw.
     /// </summary>
-    private async Task WaitForOutboxAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    private Task WaitForOutboxAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitForOutboxAsync(_outbox.WhenEmptyAsync(), timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until <paramref name="outboxReady"/> completes, the client goes offline for good, or
+    /// <paramref name="timeout"/> passes. Only <paramref name="cancellationToken"/> makes it throw.
+    /// </summary>
+    private async Task WaitForOutboxAsync(Task outboxReady, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var waiting = Task.WhenAny(_outbox.WhenEmptyAsync(), WhenOfflineAsync());
+        var waiting = Task.WhenAny(outboxReady, WhenOfflineAsync());
         try
         {
             await waiting.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);

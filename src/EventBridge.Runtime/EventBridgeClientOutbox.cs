@@ -47,6 +47,9 @@ internal sealed class ClientOutbox
     // The chunk that new frames are appended to.
     private Chunk? _current;
     private TaskCompletionSource? _emptied;
+
+    // The waits of WhenBelowAsync: each completes once fewer than its count of entries are left. Usually none or one.
+    private readonly List<(int Count, TaskCompletionSource Done)> _belowWaiters = [];
     private long _lastSeq;
 
     public ClientOutbox(int capacity, OutboxOverflow overflow)
@@ -256,6 +259,31 @@ internal sealed class ClientOutbox
     /// <summary>Completes when unsent entries may be waiting.</summary>
     public Task WaitAsync(CancellationToken cancellationToken) => _doorbell.WaitAsync(cancellationToken);
 
+    /// <summary>Completes when the outbox contains fewer than <paramref name="count"/> entries.</summary>
+    public Task WhenBelowAsync(int count)
+    {
+        lock (_gate)
+        {
+            if (_count < count)
+            {
+                return Task.CompletedTask;
+            }
+
+            // Waits for the same count share one task, so that waits that time out again and again do not pile up.
+            foreach (var waiter in _belowWaiters)
+            {
+                if (waiter.Count == count)
+                {
+                    return waiter.Done.Task;
+                }
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _belowWaiters.Add((count, done));
+            return done.Task;
+        }
+    }
+
     /// <summary>Completes when the outbox holds no entry.</summary>
     public Task WhenEmptyAsync()
     {
@@ -365,6 +393,15 @@ internal sealed class ClientOutbox
         {
             _emptied.TrySetResult();
             _emptied = null;
+        }
+
+        for (var i = _belowWaiters.Count - 1; i >= 0; i--)
+        {
+            if (_count < _belowWaiters[i].Count)
+            {
+                _belowWaiters[i].Done.TrySetResult();
+                _belowWaiters.RemoveAt(i);
+            }
         }
     }
 

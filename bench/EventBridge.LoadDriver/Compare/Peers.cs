@@ -171,11 +171,7 @@ internal sealed class EventBridgePeer(int port) : Peer(port)
     {
         public async ValueTask PublishAsync(int publisher, long seq, long sentAt, long scheduledAt)
         {
-            while (client.OutboxCount >= Workload.MaxInFlight)
-            {
-                await Task.Delay(1);
-            }
-
+            await Workload.PaceAsync(client);
             client.Bus.Emit(Workload.Signal, new LoadEvent(publisher, seq, sentAt, scheduledAt, padding));
         }
 

@@ -61,6 +61,30 @@ public sealed class ClientOutboxTests
     }
 
     [Fact]
+    public async Task WhenBelow_AcksBringCountUnder()
+    {
+        var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);
+        AddMany(outbox, 5, 0);
+        WriteAll(outbox);
+
+        Assert.True(outbox.WhenBelowAsync(6).IsCompleted);
+        var belowThree = outbox.WhenBelowAsync(3);
+        var belowThreeAgain = outbox.WhenBelowAsync(3);
+        var belowOne = outbox.WhenBelowAsync(1);
+
+        outbox.Acknowledge(2);
+        Assert.False(belowThree.IsCompleted);
+
+        outbox.Acknowledge(3);
+        await belowThree.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Same(belowThree, belowThreeAgain);
+        Assert.False(belowOne.IsCompleted);
+
+        outbox.Acknowledge(5);
+        await belowOne.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Requeue_ResendsUnackedBeforeUnsent()
     {
         var outbox = new ClientOutbox(100, OutboxOverflow.DropOldest);

@@ -127,6 +127,43 @@ public sealed class FlushAcrossReconnectTests
     }
 
     [Fact]
+    public async Task WaitForOutboxBelow_WaitsUntilServerReturns()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        using var atServer = new EventRecorder(server.Bus, Signal);
+        await using var proxy = new FaultProxy(server.Port);
+        var logs = new LogCollector();
+        await using var client = await ConnectAsync(proxy.Port, "paced", TestBridge.Timeout, logs);
+        await CutAsync(proxy, client);
+        Emit(client, 5);
+
+        var atOnce = await client.WaitForOutboxBelowAsync(6, TestBridge.Timeout).WaitAsync(TestBridge.Timeout);
+        var timedOut = await client.WaitForOutboxBelowAsync(3, TimeSpan.FromMilliseconds(200)).WaitAsync(TestBridge.Timeout);
+        var waiting = client.WaitForOutboxBelowAsync(3, TestBridge.Timeout);
+        var failedBefore = logs.Texts("ReconnectFailed").Count();
+        await TestBridge.WaitUntilAsync(
+            () => logs.Texts("ReconnectFailed").Count() > failedBefore, "the client retries while the publisher waits");
+        Assert.False(waiting.IsCompleted, "WaitForOutboxBelowAsync returned before the server came back.");
+        proxy.ResetNewConnections = false;
+        var left = await waiting.WaitAsync(TestBridge.Timeout);
+
+        Assert.Equal(5, atOnce);
+        Assert.Equal(5, timedOut);
+        Assert.True(left < 3, $"{left} events were left.");
+        await atServer.WaitForCountAsync(5);
+    }
+
+    [Fact]
+    public async Task WaitForOutboxBelow_InvalidArguments_Throw()
+    {
+        await using var client = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions { Port = 1 });
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WaitForOutboxBelowAsync(0, TimeSpan.Zero));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WaitForOutboxBelowAsync(1, TimeSpan.FromSeconds(-2)));
+        Assert.Equal(0, await client.WaitForOutboxBelowAsync(1, Timeout.InfiniteTimeSpan));
+    }
+
+    [Fact]
     public async Task Flush_ReconnectOff_ReturnsAtOnce()
     {
         await using var server = await TestBridge.StartServerAsync();
