@@ -150,9 +150,13 @@ internal sealed class PubSubLoadDriver : ILoadDriver
 
             while (client.OutboxCount >= MaxInFlight)
             {
-                // The outbox has no completion signal for "below a level", and a millisecond pause is short next to
-                // the time the server needs to acknowledge thousands of events.
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                // Paced by the server's acknowledgements. The wait returns at once while the client is offline for
+                // good, and the pause then keeps this loop from spinning.
+                if (await client.WaitForOutboxBelowAsync(MaxInFlight / 2, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false)
+                    >= MaxInFlight / 2)
+                {
+                    await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }
