@@ -22,7 +22,9 @@ public sealed partial class EventBridgeClient
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was canceled, also before the call.
+    /// </exception>
     public async Task<int> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -31,8 +33,9 @@ public sealed partial class EventBridgeClient
                 nameof(timeout), timeout, "The timeout must not be negative, except Timeout.InfiniteTimeSpan.");
         }
 
-        await WaitForOutboxAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return _outbox.Count;
+        cancellationToken.ThrowIfCancellationRequested();
+        await WaitForOutboxAsync(_outbox.WhenEmptyAsync(), timeout, cancellationToken).ConfigureAwait(false);
+        return OutboxCountOrLeftAtClose();
     }
 
     /// <summary>
@@ -40,10 +43,19 @@ public sealed partial class EventBridgeClient
     /// a publisher can pace itself to the server instead of letting <see cref="EventBridgeClientOptions.OutboxCapacity"/>
     /// drop events. Like <see cref="FlushAsync"/>, it returns without waiting while the client is offline for good.
     /// </summary>
+    /// <remarks>
+    /// Several publishers that wait for one count may all wake at once and each emit before the others see the
+    /// outbox again, so it can go above <paramref name="count"/> by up to one event per publisher. Keep
+    /// <paramref name="count"/> that far below <see cref="EventBridgeClientOptions.OutboxCapacity"/> to drop nothing.
+    /// </remarks>
     /// <param name="count">The outbox size to wait for, exclusive: 1 waits until it is empty, as <see cref="FlushAsync"/> does.</param>
     /// <param name="timeout">The longest wait, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>The number of events in the outbox: less than <paramref name="count"/> unless the wait ended otherwise.</returns>
+    /// <returns>
+    /// The number of events in the outbox: less than <paramref name="count"/>, unless the timeout passed first, another
+    /// publisher emitted meanwhile, or the client is offline for good. After the client closed, the number of events
+    /// its outbox still had then, which it reported as dropped.
+    /// </returns>
     /// <example>
     /// <code>
     /// foreach (var reading in readings)
@@ -54,49 +66,69 @@ public sealed partial class EventBridgeClient
     /// </code>
     /// </example>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="count"/> is less than 1, or <paramref name="timeout"/> is negative and not
-    /// <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// <paramref name="count"/> is less than 1 or more than <see cref="EventBridgeClientOptions.OutboxCapacity"/>, which
+    /// the outbox never reaches, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was canceled, also before the call.
+    /// </exception>
     public async Task<int> WaitForOutboxBelowAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _options.OutboxCapacity);
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(timeout), timeout, "The timeout must not be negative, except Timeout.InfiniteTimeSpan.");
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var below = _outbox.WhenBelowAsync(count);
         if (!below.IsCompleted)
         {
             await WaitForOutboxAsync(below, timeout, cancellationToken).ConfigureAwait(false);
         }
 
-        return _outbox.Count;
+        return OutboxCountOrLeftAtClose();
     }
 
     /// <summary>
-    /// Waits until the outbox is empty, the client goes offline for good, or <paramref name="timeout"/> passes.
-    /// Only <paramref name="cancellationToken"/> makes it throw.
+    /// Returns the outbox count, or after the client closed the events its outbox still had then: closing empties the
+    /// outbox and reports them as dropped, and 0 would read as if the server had taken them.
     /// </summary>
-    private Task WaitForOutboxAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        WaitForOutboxAsync(_outbox.WhenEmptyAsync(), timeout, cancellationToken);
+    private int OutboxCountOrLeftAtClose() =>
+        State == EventBridgeClientState.Closed ? Math.Max(_outbox.Count, Volatile.Read(ref _leftAtClose)) : _outbox.Count;
 
     /// <summary>
     /// Waits until <paramref name="outboxReady"/> completes, the client goes offline for good, or
     /// <paramref name="timeout"/> passes. Only <paramref name="cancellationToken"/> makes it throw.
     /// </summary>
+    /// <remarks>
+    /// The two tasks live as long as the client or a wait for one outbox size, so the wait must not leave a
+    /// continuation on them. Otherwise a publisher that waits with a short timeout again and again while the server is
+    /// down piles up one per call. Each task is awaited through <see cref="Task.WaitAsync(CancellationToken)"/>,
+    /// which removes its continuation when its token is canceled, and the token is canceled when the wait ends.
+    /// </remarks>
     private async Task WaitForOutboxAsync(Task outboxReady, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var waiting = Task.WhenAny(outboxReady, WhenOfflineAsync());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // A timer cannot run longer than about 49.7 days, so a longer timeout counts as none.
+        if (timeout != Timeout.InfiniteTimeSpan && timeout.TotalMilliseconds < uint.MaxValue - 1)
+        {
+            stop.CancelAfter(timeout);
+        }
+
         try
         {
-            await waiting.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(outboxReady.WaitAsync(stop.Token), WhenOfflineAsync().WaitAsync(stop.Token)).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        finally
         {
+            await stop.CancelAsync().ConfigureAwait(false);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>

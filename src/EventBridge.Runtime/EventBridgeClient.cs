@@ -59,6 +59,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private EventOrigin? _lastSource;
     private readonly EventIdWindow _seenIds;
     private readonly CancellationTokenSource _disposing = new();
+
+    /// <summary>The events that were still in the outbox when the client closed, which the flush methods report.</summary>
+    private int _leftAtClose;
     private readonly Lock _stateGate = new();
     private EventBridgeClientState _state;
 
@@ -250,7 +253,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         _watcher = null;
         if (State is EventBridgeClientState.Connected or EventBridgeClientState.Reconnecting)
         {
-            await WaitForOutboxAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+            await WaitForOutboxAsync(_outbox.WhenEmptyAsync(), _options.CloseTimeout, CancellationToken.None).ConfigureAwait(false);
         }
 
         // Read after the wait, because a reconnection during the wait replaces the session.
@@ -276,7 +279,9 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             await _runLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        foreach (var drop in _outbox.Clear())
+        var left = _outbox.Clear();
+        Volatile.Write(ref _leftAtClose, left.Length);
+        foreach (var drop in left)
         {
             ReportDropped(drop.Message, EventDropReason.ClientClosed, drop.WasSent);
         }

@@ -160,7 +160,30 @@ public sealed class FlushAcrossReconnectTests
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WaitForOutboxBelowAsync(0, TimeSpan.Zero));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WaitForOutboxBelowAsync(1, TimeSpan.FromSeconds(-2)));
-        Assert.Equal(0, await client.WaitForOutboxBelowAsync(1, Timeout.InfiniteTimeSpan));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.WaitForOutboxBelowAsync(10_001, TimeSpan.Zero));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.WaitForOutboxBelowAsync(1, TimeSpan.Zero, new CancellationToken(canceled: true)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.FlushAsync(TimeSpan.Zero, new CancellationToken(canceled: true)));
+        Assert.Equal(0, await client.WaitForOutboxBelowAsync(10_000, Timeout.InfiniteTimeSpan));
+        Assert.Equal(0, await client.WaitForOutboxBelowAsync(1, TimeSpan.MaxValue));
+    }
+
+    [Fact]
+    public async Task WaitForOutboxBelow_Disposed_ReturnsLeft()
+    {
+        await using var server = await TestBridge.StartServerAsync();
+        await using var proxy = new FaultProxy(server.Port);
+        var client = await ConnectAsync(proxy.Port, "closing", TimeSpan.FromMilliseconds(200), logs: null);
+        await CutAsync(proxy, client);
+        Emit(client, 3);
+
+        var waiting = client.WaitForOutboxBelowAsync(1, Timeout.InfiniteTimeSpan);
+        var flushing = client.FlushAsync(Timeout.InfiniteTimeSpan);
+        await client.DisposeAsync();
+
+        // Closing empties the outbox and reports the events as dropped, so 0 here would read as if the server took them.
+        Assert.Equal(3, await waiting.WaitAsync(TestBridge.Timeout));
+        Assert.Equal(3, await flushing.WaitAsync(TestBridge.Timeout));
+        Assert.Equal(3, client.DroppedEventCount);
     }
 
     [Fact]
@@ -219,7 +242,7 @@ public sealed class FlushAcrossReconnectTests
         Assert.Contains("CloseTimeout", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<EventBridgeClient> ConnectAsync(int port, string name, TimeSpan closeTimeout, LogCollector? logs)
+    internal static async Task<EventBridgeClient> ConnectAsync(int port, string name, TimeSpan closeTimeout, LogCollector? logs)
     {
         TestPayloads.Register();
         var client = new EventBridgeClient(new EventBus(), new EventBridgeClientOptions
@@ -238,7 +261,7 @@ public sealed class FlushAcrossReconnectTests
     }
 
     /// <summary>Cuts the client's connection and makes the proxy reset its reconnection attempts.</summary>
-    private static async Task CutAsync(FaultProxy proxy, EventBridgeClient client)
+    internal static async Task CutAsync(FaultProxy proxy, EventBridgeClient client)
     {
         proxy.ResetNewConnections = true;
         proxy.Reset();
@@ -246,7 +269,7 @@ public sealed class FlushAcrossReconnectTests
             () => client.State == EventBridgeClientState.Reconnecting, "the client notices the reset");
     }
 
-    private static void Emit(EventBridgeClient client, int count)
+    internal static void Emit(EventBridgeClient client, int count)
     {
         for (var n = 0; n < count; n++)
         {
