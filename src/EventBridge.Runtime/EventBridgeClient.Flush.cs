@@ -93,8 +93,8 @@ public sealed partial class EventBridgeClient
     }
 
     /// <summary>
-    /// Returns the outbox count, or after the client closed the events its outbox still had then: closing empties the
-    /// outbox and reports them as dropped, and 0 would read as if the server had taken them.
+    /// Returns the outbox count, or once the client has closed, the number of events left in the outbox at the close.
+    /// Closing empties the outbox and reports those events as dropped, so 0 would wrongly read as all delivered.
     /// </summary>
     private int OutboxCountOrLeftAtClose() =>
         State == EventBridgeClientState.Closed ? Math.Max(_outbox.Count, Volatile.Read(ref _leftAtClose)) : _outbox.Count;

@@ -168,7 +168,7 @@ internal sealed class ClientOutbox
                 }
             }
 
-            SignalIfEmpty();
+            SignalWaiters();
             return takenCount > 0;
         }
     }
@@ -199,7 +199,7 @@ internal sealed class ClientOutbox
                 RemoveOldest();
             }
 
-            SignalIfEmpty();
+            SignalWaiters();
         }
     }
 
@@ -251,7 +251,7 @@ internal sealed class ClientOutbox
                 RemoveOldest();
             }
 
-            SignalIfEmpty();
+            SignalWaiters();
             return all;
         }
     }
@@ -387,7 +387,7 @@ internal sealed class ClientOutbox
         ChunksInUse--;
     }
 
-    private void SignalIfEmpty()
+    private void SignalWaiters()
     {
         if (_emptied is not null && _count == 0)
         {

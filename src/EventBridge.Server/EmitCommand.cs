@@ -113,9 +113,8 @@ internal static partial class EmitCommand
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
-        // The first Ctrl+C or SIGTERM stops the connect or the wait and reports what the server has not acknowledged.
-        // A second one ends the process at once. Registered first, so that only the runtime's own start leaves a
-        // signal to its default handling.
+        // The first Ctrl+C or SIGTERM stops the run and reports what the server has not acknowledged, and a second one
+        // ends the process at once. Registering first leaves only a signal during the runtime's start to the default.
         using var signals = new TerminationSignals(cancellationToken);
         var logger = loggerFactory.CreateLogger("EventBridge.Emit");
         if (!TryBuildPayload(request, out var argsJson, out var kwargsJson, out var problem))

@@ -19,11 +19,6 @@ internal readonly struct Frame
     /// </summary>
     public const int MaxReceivePatterns = 256;
 
-    /// <summary>
-    /// The end of the message for a string with an escaped lone surrogate, such as <c>\ud800</c>: valid JSON syntax,
-    /// but not text. The frame's UTF-8 is checked first, so this is the only way a string can fail to decode.
-    /// </summary>
-    private const string LoneSurrogate = "is not valid text: it has an escaped UTF-16 surrogate (\\ud800 to \\udfff) without its pair.";
 
     public FrameKind Kind { get; init; }
 
@@ -371,13 +366,26 @@ internal readonly struct Frame
             return;
         }
 
+        DecodeString(ref reader, "invalid_frame", "A member name");
+    }
+
+    /// <summary>
+    /// Decodes the string or member name at the reader's token, rejecting one with an escaped lone surrogate such as
+    /// <c>\ud800</c> with <paramref name="code"/> and a message that starts with <paramref name="subject"/>. The
+    /// frame's UTF-8 is checked first, so such an escape is the only way the decoding can fail.
+    /// </summary>
+    private static string DecodeString(ref Utf8JsonReader reader, string code, string subject)
+    {
         try
         {
-            reader.GetString();
+            return reader.GetString()!;
         }
         catch (InvalidOperationException exception)
         {
-            throw new ProtocolException("invalid_frame", $"A member name {LoneSurrogate}", exception);
+            throw new ProtocolException(
+                code,
+                $"{subject} is not valid text: it has an escaped UTF-16 surrogate (\\ud800 to \\udfff) without its pair.",
+                exception);
         }
     }
 
@@ -386,15 +394,7 @@ internal readonly struct Frame
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            try
-            {
-                return reader.GetString();
-            }
-            catch (InvalidOperationException exception)
-            {
-                throw new ProtocolException(
-                    member == "signal" ? "invalid_signal" : "invalid_frame", $"The member \"{member}\" {LoneSurrogate}", exception);
-            }
+            return DecodeString(ref reader, member == "signal" ? "invalid_signal" : "invalid_frame", $"The member \"{member}\"");
         }
 
         if (nullable && reader.TokenType == JsonTokenType.Null)
@@ -495,16 +495,7 @@ internal readonly struct Frame
                     $"is {Describe(reader.TokenType)}.");
             }
 
-            string pattern;
-            try
-            {
-                pattern = reader.GetString()!;
-            }
-            catch (InvalidOperationException exception)
-            {
-                throw new ProtocolException(
-                    "invalid_frame", $"The pattern at index {patterns.Count} of \"receive\" {LoneSurrogate}", exception);
-            }
+            var pattern = DecodeString(ref reader, "invalid_frame", $"The pattern at index {patterns.Count} of \"receive\"");
 
             if (SignalNames.ValidatePattern(pattern) is { } problem)
             {
