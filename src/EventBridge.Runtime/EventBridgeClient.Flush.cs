@@ -96,8 +96,12 @@ public sealed partial class EventBridgeClient
     /// Returns the outbox count, or once the client has closed, the number of events left in the outbox at the close.
     /// Closing empties the outbox and reports those events as dropped, so 0 would wrongly read as all delivered.
     /// </summary>
-    private int OutboxCountOrLeftAtClose() =>
-        State == EventBridgeClientState.Closed ? Math.Max(_outbox.Count, Volatile.Read(ref _leftAtClose)) : _outbox.Count;
+    private int OutboxCountOrLeftAtClose()
+    {
+        // Clear sets LeftAtClear before it completes the waits, so a wait that it ended finds the number here.
+        var count = _outbox.Count;
+        return _outbox.LeftAtClear is { } left ? Math.Max(count, left) : count;
+    }
 
     /// <summary>
     /// Waits until <paramref name="outboxReady"/> completes, the client goes offline for good, or

@@ -59,9 +59,6 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
     private EventOrigin? _lastSource;
     private readonly EventIdWindow _seenIds;
     private readonly CancellationTokenSource _disposing = new();
-
-    /// <summary>The events that were still in the outbox when the client closed, which the flush methods report.</summary>
-    private int _leftAtClose;
     private readonly Lock _stateGate = new();
     private EventBridgeClientState _state;
 
@@ -279,9 +276,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
             await _runLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var left = _outbox.Clear();
-        Volatile.Write(ref _leftAtClose, left.Length);
-        foreach (var drop in left)
+        foreach (var drop in _outbox.Clear())
         {
             ReportDropped(drop.Message, EventDropReason.ClientClosed, drop.WasSent);
         }

@@ -238,12 +238,18 @@ internal sealed class ClientOutbox
         Ring();
     }
 
+    /// <summary>The number of entries that <see cref="Clear"/> removed, or null before it ran.</summary>
+    public int? LeftAtClear { get; private set; }
+
     /// <summary>Removes every entry and returns its event, for reporting when the client closes.</summary>
     public OutboxDrop[] Clear()
     {
         lock (_gate)
         {
             var all = new OutboxDrop[_count];
+
+            // Set before the waits are completed, so that a wait that ends here already finds it.
+            LeftAtClear = Math.Max(LeftAtClear ?? 0, all.Length);
             for (var i = 0; i < all.Length; i++)
             {
                 ref var oldest = ref _entries[_head];

@@ -265,8 +265,10 @@ public sealed class ClientOutboxTests
         outbox.TakeBatch(batch, FrameText(1, 0).Length, keepUntilAcked: true);
         outbox.EndWrite(batch);
 
+        Assert.Null(outbox.LeftAtClear);
         var cleared = outbox.Clear();
 
+        Assert.Equal(4, outbox.LeftAtClear);
         Assert.Equal(messages, cleared.Select(drop => drop.Message));
         Assert.Equal([true, false, false, false], cleared.Select(drop => drop.WasSent));
         Assert.Equal(0, outbox.Count);
