@@ -156,9 +156,9 @@ nats_version="$("$nats_server" --version 2>&1 | head -1)"
 redis_version="$("$redis_server" --version | cut -d' ' -f1-3)"
 # Other versions run too, but their figures are not comparable with the ones in docs/benchmarks.md.
 [[ $nats_version == *"v2.9."* ]] ||
-    echo "compare: warning: $nats_version is not the nats-server 2.9 that docs/benchmarks.md measured; its figures may differ" >&2
+    echo "compare: warning: $nats_version is not the nats-server 2.9 that docs/benchmarks.md measured; its figures may differ (Debian 12's package is that version)" >&2
 [[ $redis_version == *"v=7."* ]] ||
-    echo "compare: warning: $redis_version is not the redis-server 7 that docs/benchmarks.md measured; its figures may differ" >&2
+    echo "compare: warning: $redis_version is not the redis-server 7 that docs/benchmarks.md measured; its figures may differ (Debian 12's package is that version)" >&2
 eb_commit="$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")"
 if [[ $aot == 1 ]]; then eb_commit="$eb_commit, NativeAOT"; fi
 echo "eventbridge ($eb_commit) pid $eb_pid port $eb_port; $nats_version pid $nats_pid port $nats_port;" \
