@@ -31,7 +31,10 @@ internal static class CompareCommands
             Description = "The longest wait for a quiet machine before each run, 0 to 3600 seconds; default 0 with --quick, else 180.",
             CustomParser = result => ParseNumber(result, "a number of seconds, such as 180 or 0"),
         };
-        var output = new Option<string>("--output") { Description = "The folder for results.md, results.csv, runs.csv and results.svg.", DefaultValueFactory = _ => "docs/compare" };
+        var output = new Option<string?>("--output")
+        {
+            Description = "The folder for results.md, results.csv, runs.csv and results.svg; default docs/compare, or artifacts/compare-quick with --quick, so that a quick run never replaces the committed results.",
+        };
         var commandLine = new Option<string>("--command-line") { Description = "The command to print beside the results.", DefaultValueFactory = _ => "bench/compare.sh" };
         var versions = new Option<string?>("--versions") { Description = "The servers' versions and the EventBridge commit, to print beside the results." };
         // compare.sh checks its options with this before it starts any server, so a mistyped option fails at once.
@@ -109,7 +112,7 @@ internal static class CompareCommands
                 QuietShare: 0.25,
                 DisturbedShare: 0.25,
                 Attempts: isQuick ? 1 : 2,
-                parse.GetValue(output)!,
+                parse.GetValue(output) ?? (isQuick ? "artifacts/compare-quick" : "docs/compare"),
                 parse.GetValue(commandLine)!)
             {
                 Versions = parse.GetValue(versions),

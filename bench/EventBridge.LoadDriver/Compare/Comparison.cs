@@ -92,7 +92,7 @@ internal static class Comparison
                     }
 
                     results.Add(result);
-                    Console.WriteLine(Describe(result, options.DisturbedShare));
+                    Console.WriteLine(Describe(result, options));
                 }
             }
         }
@@ -247,7 +247,7 @@ internal static class Comparison
         return medians.Count == 0 ? double.NaN : Math.Round(medians.Min() / 2);
     }
 
-    private static string Describe(RunResult result, double disturbedShare)
+    private static string Describe(RunResult result, ComparisonOptions options)
     {
         var head = $"{result.Scenario.Name,-34} {result.System,-11} round {result.Round}";
         if (result.Failure is not null)
@@ -260,7 +260,9 @@ internal static class Comparison
             $"{head}  {result["delivered_per_s"],10:N0}/s  p50 {result["p50_us"],8:0} µs  p99 {result["p99_us"],8:0} µs  " +
             $"cpu {result["cpu_us_per_event"],6:0.00} µs/event  lost {result["lost"]} dup {result["duplicated"]} " +
             $"ooo {result["out_of_order"]}  others {result["others_busy_share"]:P0}  load {result["load_average"]:0.0}  " +
-            $"warm-up {result["warmup_s"]:0.0} s") + (result["others_busy_share"] > disturbedShare ? "  (disturbed; kept as the last attempt)" : string.Empty);
+            $"warm-up {result["warmup_s"]:0.0} s") + (result["others_busy_share"] > options.DisturbedShare
+                ? options.Attempts > 1 ? "  (disturbed; kept as the last attempt)" : "  (disturbed)"
+                : string.Empty);
     }
 
     private static string MachineDescription()

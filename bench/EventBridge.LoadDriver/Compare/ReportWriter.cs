@@ -160,6 +160,9 @@ internal static class ReportWriter
         var theirs = summaries.FirstOrDefault(s => s.Scenario == scenario && s.System == peer);
         if (ours is null || theirs is null)
         {
+            // A quick run leaves out a scenario; the row says so rather than vanish from the table.
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {goal} | {scenario.Name} | – | – | – | {(atLeast ? "≥" : "≤")} {needed:0.00} | not run |");
             return;
         }
 
