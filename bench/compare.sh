@@ -73,7 +73,16 @@ fail() {
     exit 1
 }
 
-dotnet build bench/EventBridge.LoadDriver -c Release --nologo -v quiet
+# Build output is shown only when a build fails, so that an option error is the first line a mistyped command prints.
+build_quietly() {
+    if ! dotnet build "$@" -c Release --nologo -v quiet >"$work/build.txt" 2>&1; then
+        cat "$work/build.txt" >&2
+        echo "compare: building $1 failed" >&2
+        exit 1
+    fi
+}
+
+build_quietly bench/EventBridge.LoadDriver
 # The driver parses the options passed on to it now, so that a mistyped one fails before any server starts. The
 # placeholder servers are never contacted.
 dotnet bench/EventBridge.LoadDriver/bin/Release/net10.0/EventBridge.LoadDriver.dll compare --check-options \
@@ -97,7 +106,7 @@ if [[ $aot == 1 ]]; then
     bash .ci/aot-smoke.sh artifacts/aot
     server_cmd=(artifacts/aot/eventbridge)
 else
-    dotnet build src/EventBridge.Server -c Release --nologo -v quiet
+    build_quietly src/EventBridge.Server
     server_cmd=(dotnet src/EventBridge.Server/bin/Release/net10.0/eventbridge.dll)
 fi
 
