@@ -111,6 +111,7 @@ internal static class CompareCommands
                 TimeSpan.FromSeconds(parse.GetValue(quietWait) ?? (isQuick ? 0 : 180)),
                 QuietShare: 0.25,
                 DisturbedShare: 0.25,
+                UnsettledJitMethods: 500,
                 Attempts: isQuick ? 1 : 2,
                 parse.GetValue(output) ?? (isQuick ? "artifacts/compare-quick" : "docs/compare"),
                 parse.GetValue(commandLine)!)

@@ -16,6 +16,10 @@ internal sealed record SystemUnderTest(string Name, int Port, int Pid);
 /// <param name="QuietWait">The longest wait for a quiet machine before each run.</param>
 /// <param name="QuietShare">The machine-wide busy share (0 to 1) under which the machine counts as quiet.</param>
 /// <param name="DisturbedShare">The share of the machine used by other processes during a run above which it is repeated.</param>
+/// <param name="UnsettledJitMethods">
+/// The number of methods the client process may compile while a run is measured before the run is repeated as not yet
+/// warmed up.
+/// </param>
 /// <param name="Attempts">How many times a disturbed run is tried before its last result is kept.</param>
 /// <param name="OutputDirectory">Where results.md, results.csv, runs.csv and results.svg go.</param>
 /// <param name="Command">The command line to print beside the results.</param>
@@ -29,6 +33,7 @@ internal sealed record ComparisonOptions(
     TimeSpan QuietWait,
     double QuietShare,
     double DisturbedShare,
+    int UnsettledJitMethods,
     int Attempts,
     string OutputDirectory,
     string Command)
@@ -108,7 +113,10 @@ internal static class Comparison
         return results.All(r => r.Correct) ? 0 : 1;
     }
 
-    /// <summary>Runs once; repeats once if other processes used more than the allowed share of the machine meanwhile.</summary>
+    /// <summary>
+    /// Runs once, and repeats a disturbed run until it is not or the attempts are used up: other processes used more
+    /// than the allowed share of the machine meanwhile, or the client was still compiling.
+    /// </summary>
     private static async Task<RunResult> RunMeasuredAsync(ComparisonOptions options, Scenario scenario, SystemUnderTest system, int round, double rate)
     {
         RunResult result = null!;
@@ -117,7 +125,7 @@ internal static class Comparison
             await WaitForQuietAsync(options);
             ThrowIfAServerExited(options);
             result = await RunOnceAsync(options, scenario, system, round, rate);
-            if (result.Failure is not null || !(result["others_busy_share"] > options.DisturbedShare))
+            if (Disturbance(result, options) is not { } disturbance)
             {
                 return result;
             }
@@ -126,12 +134,31 @@ internal static class Comparison
             // so it is reported here.
             if (attempt < options.Attempts)
             {
-                Console.WriteLine(
-                    $"{scenario.Name,-34} {system.Name,-11} round {round}  disturbed (others used {result["others_busy_share"]:P0} of the machine); repeating");
+                Console.WriteLine($"{scenario.Name,-34} {system.Name,-11} round {round}  disturbed ({disturbance}); repeating");
             }
         }
 
         return result;
+    }
+
+    /// <summary>Returns why a finished run does not show the steady state, or null when it does or when it failed.</summary>
+    private static string? Disturbance(RunResult result, ComparisonOptions options)
+    {
+        if (result.Failure is not null)
+        {
+            return null;
+        }
+
+        if (result["others_busy_share"] > options.DisturbedShare)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"others used {result["others_busy_share"]:P0} of the machine");
+        }
+
+        // A run usually compiles 100 to 250 methods, the measuring code's own first calls. Many more mean that the
+        // warm-up ended in a quiet second before the code had settled.
+        return result["jit_methods_in_run"] > options.UnsettledJitMethods
+            ? string.Create(CultureInfo.InvariantCulture, $"the client compiled {result["jit_methods_in_run"]:0} methods while measured")
+            : null;
     }
 
     private static void ThrowIfAServerExited(ComparisonOptions options)
@@ -260,8 +287,8 @@ internal static class Comparison
             $"{head}  {result["delivered_per_s"],10:N0}/s  p50 {result["p50_us"],8:0} µs  p99 {result["p99_us"],8:0} µs  " +
             $"cpu {result["cpu_us_per_event"],6:0.00} µs/event  lost {result["lost"]} dup {result["duplicated"]} " +
             $"ooo {result["out_of_order"]}  others {result["others_busy_share"]:P0}  load {result["load_average"]:0.0}  " +
-            $"warm-up {result["warmup_s"]:0.0} s") + (result["others_busy_share"] > options.DisturbedShare
-                ? options.Attempts > 1 ? "  (disturbed; kept as the last attempt)" : "  (disturbed)"
+            $"warm-up {result["warmup_s"]:0.0} s") + (Disturbance(result, options) is { } disturbance
+                ? options.Attempts > 1 ? $"  (disturbed: {disturbance}; kept as the last attempt)" : $"  (disturbed: {disturbance})"
                 : string.Empty);
     }
 
