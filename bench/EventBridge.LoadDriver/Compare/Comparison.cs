@@ -114,8 +114,8 @@ internal static class Comparison
     }
 
     /// <summary>
-    /// Runs once, and repeats a disturbed run until it is not or the attempts are used up: other processes used more
-    /// than the allowed share of the machine meanwhile, or the client was still compiling.
+    /// Runs a measured run, and repeats it while it is disturbed and attempts are left. A run is disturbed when other
+    /// processes used more than the allowed share of the machine, or when the client was still compiling.
     /// </summary>
     private static async Task<RunResult> RunMeasuredAsync(ComparisonOptions options, Scenario scenario, SystemUnderTest system, int round, double rate)
     {
