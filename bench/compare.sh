@@ -33,6 +33,16 @@ while [[ $# -gt 0 ]]; do
                 exit 2
             fi
             output="$2"; shift ;;
+        --output=*)
+            output="${1#--output=}"
+            if [[ -z "$output" ]]; then
+                echo "compare.sh: --output needs a folder, for example --output /tmp/compare" >&2
+                exit 2
+            fi ;;
+        # The script passes these to the driver itself: the servers it started, their versions and its own command line.
+        --eventbridge|--eventbridge=*|--nats|--nats=*|--redis|--redis=*|--versions|--versions=*|--command-line|--command-line=*|--check-options)
+            echo "compare.sh: ${1%%=*} is set by the script itself; the options it takes are --quick, --aot, --output, --runs, --seconds and --quiet-wait (see --help)" >&2
+            exit 2 ;;
         *) driver_args+=("$1") ;;
     esac
     shift
