@@ -16,21 +16,22 @@ public sealed partial class EventBus
         ConsumerRegistration[] consumers)
     {
         var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
             return;
         }
 
         var message = TypedEventMessage<TPayload>.Rent(state, signal, @namespace, payload);
-        state.Depth++;
+        depth++;
         try
         {
             RunConsumers(message, consumers);
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
 
         message.Return(state);
@@ -47,14 +48,14 @@ public sealed partial class EventBus
         ConsumerRegistration[] consumers,
         Action<TPayload>[] handlers)
     {
-        var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
             return;
         }
 
-        state.Depth++;
+        depth++;
         try
         {
             for (var i = 0; i < handlers.Length; i++)
@@ -77,7 +78,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
     }
 
@@ -95,7 +96,8 @@ public sealed partial class EventBus
         }
 
         var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(new TypedEventMessage<TPayload>(signal, @namespace, default, payload));
             return default;
@@ -103,14 +105,14 @@ public sealed partial class EventBus
 
         var message = TypedEventMessage<TPayload>.Rent(state, signal, @namespace, payload);
         ValueTask pending;
-        state.Depth++;
+        depth++;
         try
         {
             pending = RunConsumersAsync(message, consumers, cancellationToken);
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
 
         // A delivery that went asynchronous marked the message as escaped, so this keeps it only when done.
@@ -133,14 +135,14 @@ public sealed partial class EventBus
     /// <summary>Delivers an event through middleware, watchers and consumers, without waiting for async consumers.</summary>
     private void Dispatch(EventMessage message)
     {
-        var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(message);
             return;
         }
 
-        state.Depth++;
+        depth++;
         try
         {
             var current = RunPipeline(message);
@@ -151,7 +153,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
     }
 
@@ -163,14 +165,14 @@ public sealed partial class EventBus
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(message);
             return default;
         }
 
-        state.Depth++;
+        depth++;
         try
         {
             var current = RunPipeline(message);
@@ -183,7 +185,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
     }
 
@@ -381,15 +383,15 @@ public sealed partial class EventBus
     /// <summary>Starts a consumer from an async continuation, counting its synchronous part as nesting.</summary>
     private static ValueTask StartNested(ConsumerRegistration consumer, EventContext context)
     {
-        var state = DeliveryState.Current;
-        state.Depth++;
+        ref var depth = ref DeliveryState.Depth;
+        depth++;
         try
         {
             return consumer.Handler(context);
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
     }
 

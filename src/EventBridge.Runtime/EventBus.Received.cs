@@ -19,21 +19,21 @@ public sealed partial class EventBus
         // The client keeps the message in its queues until each consumer has run.
         message.MarkEscaped();
         delivered = null;
-        var state = DeliveryState.Current;
-        if (state.Depth >= _maxNestingDepth)
+        ref var depth = ref DeliveryState.Depth;
+        if (depth >= _maxNestingDepth)
         {
             ReportTooDeep(message);
             return null;
         }
 
-        state.Depth++;
+        depth++;
         try
         {
             delivered = RunPipeline(message);
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
 
         if (delivered is null)
@@ -68,8 +68,8 @@ public sealed partial class EventBus
 
         var context = new EventContext(this, message, cancellationToken);
         ValueTask pending;
-        var state = DeliveryState.Current;
-        state.Depth++;
+        ref var depth = ref DeliveryState.Depth;
+        depth++;
         try
         {
             pending = consumer.Handler(context);
@@ -85,7 +85,7 @@ public sealed partial class EventBus
         }
         finally
         {
-            state.Depth--;
+            depth--;
         }
 
         if (pending.IsCompletedSuccessfully)
