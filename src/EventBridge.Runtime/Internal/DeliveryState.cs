@@ -1,7 +1,7 @@
 namespace EventBridge;
 
 /// <summary>
-/// What the bus keeps per thread: how deep emits are nested, and spare messages to reuse. The spares live in one
+/// The bus's per-thread state: how deep emits are nested, and spare messages to reuse. The spares live in one
 /// thread-static object, because a thread-static field of a generic class costs a runtime lookup in shared generic
 /// code. The depth is a thread-static number of its own, so that an emit that needs no spare message reads no object.
 /// </summary>
@@ -27,8 +27,9 @@ internal sealed class DeliveryState
     /// reference once per emit: each read of this property is a thread-local lookup.
     /// </summary>
     /// <remarks>
-    /// A thread-static <see langword="int"/> read by reference costs about 1.4 ns per emit on Linux x64, against 2.9 ns
-    /// for a field of the lazily created thread-static object (a scratch loop of 200,000,000 guarded calls).
+    /// On Linux x64, a thread-static <see langword="int"/> read by reference costs about 1.4 ns per emit more than a
+    /// plain static field, and a field of the lazily created thread-static object 2.9 ns more (a scratch loop of
+    /// 200,000,000 guarded calls).
     /// </remarks>
     public static ref int Depth => ref t_depth;
 
