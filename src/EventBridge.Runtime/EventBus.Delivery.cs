@@ -407,10 +407,31 @@ public sealed partial class EventBus
         }
     }
 
-    private void ReportTooDeep(EventMessage message) =>
-        Report(message, "EventBus", new EventBridgeException(
+    private void ReportTooDeep(EventMessage message)
+    {
+        var exception = new EventBridgeException(
             $"Event '{message}' was not delivered: emits nested inside consumers reached the maximum depth of " +
-            $"{_maxNestingDepth}. A consumer probably re-emits the signal it consumes."));
+            $"{_maxNestingDepth}. A consumer probably re-emits the signal it consumes.");
+
+        // A ConsumerFailed handler runs at the depth that was refused, so an emit from it is refused too. Reporting
+        // that one as well would run the handler again until the stack overflows, so it is only logged.
+        ref var reporting = ref DeliveryState.ReportingTooDeep;
+        if (reporting)
+        {
+            Log.ConsumerFailed(_logger, exception, "EventBus", message.Signal, message.Id);
+            return;
+        }
+
+        reporting = true;
+        try
+        {
+            Report(message, "EventBus", exception);
+        }
+        finally
+        {
+            reporting = false;
+        }
+    }
 
     private void Report(EventMessage message, string consumerName, Exception exception)
     {

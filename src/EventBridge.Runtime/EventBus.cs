@@ -67,6 +67,11 @@ public sealed partial class EventBus
     /// fails, and when an emit is refused for nesting too deep. The failure is also logged. An exception thrown by a
     /// handler of this event is logged and otherwise ignored.
     /// </summary>
+    /// <remarks>
+    /// A handler that reports a refused emit runs at the refused depth, so an emit from it is refused as well. That
+    /// second refusal is only logged, because raising the event for it would run the handler again until the stack
+    /// overflows.
+    /// </remarks>
     public event EventHandler<ConsumerErrorEventArgs>? ConsumerFailed;
 
     /// <summary>

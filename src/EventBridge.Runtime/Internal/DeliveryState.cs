@@ -19,6 +19,9 @@ internal sealed class DeliveryState
     [ThreadStatic]
     private static int t_depth;
 
+    [ThreadStatic]
+    private static bool t_reportingTooDeep;
+
     private readonly Spare[] _spares = new Spare[SpareCount];
     private int _nextEviction;
 
@@ -32,6 +35,9 @@ internal sealed class DeliveryState
     /// 200,000,000 guarded calls).
     /// </remarks>
     public static ref int Depth => ref t_depth;
+
+    /// <summary>Whether this thread is raising <see cref="EventBus.ConsumerFailed"/> for an emit refused as too deep.</summary>
+    public static ref bool ReportingTooDeep => ref t_reportingTooDeep;
 
     public static DeliveryState Current => t_current ??= new DeliveryState();
 

@@ -77,6 +77,40 @@ public class NestedEmitTests
     }
 
     [Fact]
+    public void TooDeep_HandlerEmits_ReportedOnce()
+    {
+        var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 4 });
+        var echoes = 0;
+        var errorsDelivered = 0;
+        var handlerCalls = 0;
+        bus.AddConsumer(Consumers.Sync("echo", context =>
+        {
+            echoes++;
+            context.Bus.Emit("echo", echoes);
+        }));
+        bus.AddConsumer(Consumers.Sync("errors", _ => errorsDelivered++));
+
+        // Reporting failures as events is a natural pattern; here the report's own emit is too deep as well.
+        bus.ConsumerFailed += (_, _) =>
+        {
+            handlerCalls++;
+            bus.Emit("errors", handlerCalls);
+        };
+
+        bus.Emit("echo", 0);
+
+        Assert.Equal(4, echoes);
+        Assert.Equal(1, handlerCalls);
+        Assert.Equal(0, errorsDelivered);
+
+        // The guard is reset: the next report is raised, and an emit at normal depth is delivered.
+        bus.Emit("errors", 0);
+        Assert.Equal(1, errorsDelivered);
+        bus.Emit("echo", 0);
+        Assert.Equal(2, handlerCalls);
+    }
+
+    [Fact]
     public void Emit_AfterGuardTripped_DeliversNormally()
     {
         var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 3 });
