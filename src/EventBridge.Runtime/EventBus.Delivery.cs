@@ -413,23 +413,24 @@ public sealed partial class EventBus
             $"Event '{message}' was not delivered: emits nested inside consumers reached the maximum depth of " +
             $"{_maxNestingDepth}. A consumer probably re-emits the signal it consumes.");
 
-        // A ConsumerFailed handler runs at the depth that was refused, so an emit from it is refused too. Reporting
-        // that one as well would run the handler again until the stack overflows, so it is only logged.
-        ref var reporting = ref DeliveryState.ReportingTooDeep;
-        if (reporting)
+        // ConsumerFailed runs at the depth that was refused, so a handler that emits on this bus has its emit refused
+        // as well. Raising the event for that one would run the handler again until the stack overflows, so a bus
+        // that is already reporting a refusal on this thread only logs the next. Another bus still raises its own.
+        var reporting = DeliveryState.ReportingTooDeep;
+        if (reporting.Contains(this))
         {
-            Log.ConsumerFailed(_logger, exception, "EventBus", message.Signal, message.Id);
+            Log.TooDeepNotRaised(_logger, exception, message.Signal, message.Id);
             return;
         }
 
-        reporting = true;
+        reporting.Add(this);
         try
         {
             Report(message, "EventBus", exception);
         }
         finally
         {
-            reporting = false;
+            reporting.RemoveAt(reporting.Count - 1);
         }
     }
 
@@ -469,6 +470,11 @@ public sealed partial class EventBus
             EventName = "ErrorHandlerFailed")]
         public static partial void ErrorHandlerFailed(ILogger logger, Exception exception, string consumer);
 
-        // Next free id in this range: 1004.
+        [LoggerMessage(1004, LogLevel.Error,
+            "Signal {Signal}, event {EventId}, was refused for nesting too deep while a ConsumerFailed handler was reporting an earlier refusal; ConsumerFailed is not raised again",
+            EventName = "TooDeepNotRaised")]
+        public static partial void TooDeepNotRaised(ILogger logger, Exception exception, string signal, EventId eventId);
+
+        // Next free id in this range: 1005.
     }
 }

@@ -68,9 +68,10 @@ public sealed partial class EventBus
     /// handler of this event is logged and otherwise ignored.
     /// </summary>
     /// <remarks>
-    /// A handler that reports a refused emit runs at the refused depth, so an emit from it is refused as well. That
-    /// second refusal is only logged, because raising the event for it would run the handler again until the stack
-    /// overflows.
+    /// A handler that reports a refused emit runs at the refused depth, so an emit from it on the same bus is refused
+    /// as well. While a bus raises this event for a refused emit, it does not raise it for another one on that
+    /// thread, because the handler would run again until the stack overflowed: such a refusal is logged only (event
+    /// id 1004, when <see cref="EventBusOptions.LoggerFactory"/> is set). Another bus still raises its own event.
     /// </remarks>
     public event EventHandler<ConsumerErrorEventArgs>? ConsumerFailed;
 

@@ -20,7 +20,7 @@ internal sealed class DeliveryState
     private static int t_depth;
 
     [ThreadStatic]
-    private static bool t_reportingTooDeep;
+    private static List<EventBus>? t_reportingTooDeep;
 
     private readonly Spare[] _spares = new Spare[SpareCount];
     private int _nextEviction;
@@ -36,8 +36,11 @@ internal sealed class DeliveryState
     /// </remarks>
     public static ref int Depth => ref t_depth;
 
-    /// <summary>Whether this thread is raising <see cref="EventBus.ConsumerFailed"/> for an emit refused as too deep.</summary>
-    public static ref bool ReportingTooDeep => ref t_reportingTooDeep;
+    /// <summary>
+    /// The buses raising <see cref="EventBus.ConsumerFailed"/> on this thread for an emit refused as too deep, the
+    /// innermost last. Created at the first refusal, so a thread that never nests too deep has none.
+    /// </summary>
+    public static List<EventBus> ReportingTooDeep => t_reportingTooDeep ??= [];
 
     public static DeliveryState Current => t_current ??= new DeliveryState();
 

@@ -111,6 +111,36 @@ public class NestedEmitTests
     }
 
     [Fact]
+    public void TooDeep_TwoBuses_EachRaisesOnce()
+    {
+        var first = new EventBus(new EventBusOptions { MaxNestingDepth = 4 });
+        var second = new EventBus(new EventBusOptions { MaxNestingDepth = 10 });
+        first.AddConsumer(Consumers.Sync("echo", context => context.Bus.Emit("echo", 1)));
+        second.AddConsumer(Consumers.Sync("loop", context => context.Bus.Emit("loop", 1)));
+        var firstRaised = 0;
+        var secondRaised = 0;
+
+        // Each handler starts the other bus's loop, which the other bus refuses in turn once it reaches its limit.
+        first.ConsumerFailed += (_, _) =>
+        {
+            firstRaised++;
+            second.Emit("loop", 0);
+        };
+        second.ConsumerFailed += (_, _) =>
+        {
+            secondRaised++;
+            first.Emit("echo", 0);
+        };
+
+        first.Emit("echo", 0);
+
+        Assert.Equal(1, firstRaised);
+        Assert.Equal(1, secondRaised);
+        Assert.Equal(0, DeliveryState.Depth);
+        Assert.Empty(DeliveryState.ReportingTooDeep);
+    }
+
+    [Fact]
     public void Emit_AfterGuardTripped_DeliversNormally()
     {
         var bus = new EventBus(new EventBusOptions { MaxNestingDepth = 3 });
