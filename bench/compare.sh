@@ -41,7 +41,7 @@ while [[ $# -gt 0 ]]; do
             fi ;;
         # The script passes these to the driver itself: the servers it started, their versions and its own command line.
         --eventbridge|--eventbridge=*|--nats|--nats=*|--redis|--redis=*|--versions|--versions=*|--command-line|--command-line=*|--check-options)
-            echo "compare.sh: ${1%%=*} is set by the script itself; the options it takes are --quick, --aot, --output, --runs, --seconds and --quiet-wait (see --help)" >&2
+            echo "compare.sh: invalid option ${1%%=*}: the script sets it itself. Valid options: --quick, --aot, --output, --runs, --seconds, --quiet-wait (see --help)." >&2
             exit 2 ;;
         *) driver_args+=("$1") ;;
     esac
@@ -87,7 +87,7 @@ fail() {
 build_quietly() {
     if ! dotnet build "$@" -c Release --nologo -v quiet >"$work/build.txt" 2>&1; then
         cat "$work/build.txt" >&2
-        echo "compare: building $1 failed" >&2
+        echo "compare: building $1 failed (its output is above)" >&2
         exit 1
     fi
 }

@@ -413,9 +413,8 @@ public sealed partial class EventBus
             $"Event '{message}' was not delivered: emits nested inside consumers reached the maximum depth of " +
             $"{_maxNestingDepth}. A consumer probably re-emits the signal it consumes.");
 
-        // ConsumerFailed runs at the depth that was refused, so a handler that emits on this bus has its emit refused
-        // as well. Raising the event for that one would run the handler again until the stack overflows, so a bus
-        // that is already reporting a refusal on this thread only logs the next. Another bus still raises its own.
+        // ConsumerFailed runs at the rejected depth, so an emit from its handler on this bus is rejected too. Raising
+        // the event again would recurse until the stack overflows, so such a rejection is only logged.
         var reporting = DeliveryState.ReportingTooDeep;
         if (reporting.Contains(this))
         {

@@ -90,7 +90,7 @@ public class NestedEmitTests
         }));
         bus.AddConsumer(Consumers.Sync("errors", _ => errorsDelivered++));
 
-        // Reporting failures as events is a natural pattern; here the report's own emit is too deep as well.
+        // The handler reports failures as events, and its own emit is too deep as well.
         bus.ConsumerFailed += (_, _) =>
         {
             handlerCalls++;
@@ -103,7 +103,7 @@ public class NestedEmitTests
         Assert.Equal(1, handlerCalls);
         Assert.Equal(0, errorsDelivered);
 
-        // The guard is reset: the next report is raised, and an emit at normal depth is delivered.
+        // The guard is reset, so the next report is raised and an emit at normal depth is delivered.
         bus.Emit("errors", 0);
         Assert.Equal(1, errorsDelivered);
         bus.Emit("echo", 0);
