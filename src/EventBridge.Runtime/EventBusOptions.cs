@@ -11,8 +11,9 @@ public sealed record EventBusOptions
     /// <summary>
     /// The maximum depth of emits nested inside consumers on one thread. Default: 32. An emit deeper than this is
     /// not delivered, and the bus reports an <see cref="EventBridgeException"/> through
-    /// <see cref="EventBus.ConsumerFailed"/> (or only logs it, when a handler of that event caused it; see there),
-    /// because a consumer that re-emits its own signal would otherwise recurse until the stack overflows.
+    /// <see cref="EventBus.ConsumerFailed"/>, because a consumer that re-emits its own signal would otherwise recurse
+    /// until the stack overflows. While the bus is raising that event for an earlier rejection on the same thread, a
+    /// further rejection is only logged (see <see cref="EventBus.ConsumerFailed"/>).
     /// </summary>
     public int MaxNestingDepth { get; init; } = 32;
 }
