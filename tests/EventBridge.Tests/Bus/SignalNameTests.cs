@@ -1,0 +1,59 @@
+namespace EventBridge.Tests.Bus;
+
+/// <summary>
+/// The signal name rules at the edges of the printable ASCII range, which the check takes a faster path for, and
+/// beyond it, where whitespace and control characters of all of Unicode count.
+/// </summary>
+public sealed class SignalNameTests
+{
+    [Theory]
+    [InlineData("\u007F")]
+    [InlineData("del\u007Fete")]
+    [InlineData("no\u00A0break")]
+    [InlineData("next\u0085line")]
+    [InlineData("line\u2028separator")]
+    [InlineData("ideographic\u3000space")]
+    [InlineData("tab\tbed")]
+    [InlineData("nul\0l")]
+    [InlineData(" leading")]
+    [InlineData("trailing ")]
+    public void Emit_WhitespaceOrControlCharacter_Throws(string signal)
+    {
+        var bus = new EventBus();
+
+        var error = Assert.Throws<ArgumentException>(() => bus.Emit(signal, 1));
+
+        Assert.Contains("whitespace or control characters", error.Message, StringComparison.Ordinal);
+        Assert.Equal("signal", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData("!")]
+    [InlineData("~")]
+    [InlineData("!\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~")]
+    [InlineData("bestellung.aufgegeben.über")]
+    [InlineData("注文")]
+    [InlineData("smile\U0001F600")]
+    public void Emit_PrintableName_IsAccepted(string signal)
+    {
+        var bus = new EventBus();
+        var received = new List<string>();
+        bus.AddConsumer(Consumers.Sync(signal, context => received.Add(context.Signal)));
+
+        bus.Emit(signal, 1);
+        bus.CreateSignal<int>(signal).Emit(2);
+
+        Assert.Equal([signal, signal], received);
+    }
+
+    [Fact]
+    public void Emit_MaximumLength_AcceptedOneMoreThrows()
+    {
+        var bus = new EventBus();
+
+        bus.Emit(new string('a', 256), 1);
+        var error = Assert.Throws<ArgumentException>(() => bus.Emit(new string('a', 257), 1));
+
+        Assert.Contains("at most 256 characters", error.Message, StringComparison.Ordinal);
+    }
+}
