@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EventBridge.Serialization;
 using EventBridge.Transport;
@@ -143,11 +144,19 @@ public abstract class EventMessage
             return typed.Payload;
         }
 
-        if (TryGetPayload(out TPayload payload))
-        {
-            return payload;
-        }
+        return TryGetPayload(out TPayload payload) ? payload : ReadPayload(serializer);
+    }
 
+    /// <summary>Reads the payload from the event's JSON; the part of <see cref="GetPayload"/> that parses.</summary>
+    /// <remarks>
+    /// Kept out of <see cref="GetPayload"/>, because the JSON reader and the exception handler give a method a stack
+    /// frame of about 500 bytes, most of it cleared on every call. In a method of its own, that cost stays with events
+    /// that arrived as JSON. Inside <see cref="GetPayload"/> it made an in-process emit to one consumer about 13 ns
+    /// slower (the <c>emit-bus</c> loop of the benchmark project: 42 to 45 ns against 29 to 33 ns).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private TPayload ReadPayload<TPayload>(PayloadSerializer<TPayload> serializer)
+    {
         var json = GetKwargsJson().Span;
         var reader = default(Utf8JsonReader);
         try
