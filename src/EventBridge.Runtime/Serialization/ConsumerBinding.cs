@@ -13,6 +13,20 @@ public static class ConsumerBinding
     /// <exception cref="PayloadException">The payload does not fit <typeparamref name="T"/>; the message names the signal.</exception>
     public static T GetPayload<T>(in EventContext context, PayloadSerializer<T> serializer)
     {
+        ArgumentNullException.ThrowIfNull(serializer);
+
+        // An emitted payload of the exact type is returned before the exception handler, which would keep this method
+        // from being inlined into the generated handler.
+        if (context.Message is TypedEventMessage<T> typed)
+        {
+            return typed.Payload;
+        }
+
+        return ReadPayload(context, serializer);
+    }
+
+    private static T ReadPayload<T>(in EventContext context, PayloadSerializer<T> serializer)
+    {
         try
         {
             return context.Message.GetPayload(serializer);
@@ -111,9 +125,19 @@ public static class ConsumerBinding
         bool isOnlyArgument,
         out T value)
     {
-        if (isOnlyArgument && context.Message.TryGetPayload(out value) && (value is not null || allowsNull))
+        if (isOnlyArgument)
         {
-            return true;
+            // The exact type first: a plain cast, where TryGetPayload is a slower generic virtual call.
+            if (context.Message is TypedEventMessage<T> typed && (typed.Payload is not null || allowsNull))
+            {
+                value = typed.Payload;
+                return true;
+            }
+
+            if (context.Message.TryGetPayload(out value) && (value is not null || allowsNull))
+            {
+                return true;
+            }
         }
 
         try
