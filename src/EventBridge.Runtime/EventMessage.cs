@@ -147,7 +147,7 @@ public abstract class EventMessage
         return TryGetPayload(out TPayload payload) ? payload : ReadPayload(serializer);
     }
 
-    /// <summary>Reads the payload from the event's JSON; the part of <see cref="GetPayload"/> that parses.</summary>
+    /// <summary>Reads the payload from the event's JSON, for <see cref="GetPayload"/>.</summary>
     /// <remarks>
     /// Kept out of <see cref="GetPayload"/>, because the JSON reader and the exception handler give a method a stack
     /// frame of about 500 bytes, most of it cleared on every call. In a method of its own, that cost stays with events

@@ -27,8 +27,8 @@ internal static class SignalNames
         }
 
 #if NET8_0_OR_GREATER
-        // Printable ASCII other than the space is neither whitespace nor a control character. Nearly every name is
-        // only that, and the vectorized search checks it in a few steps; the loop below then has nothing to find.
+        // Printable ASCII other than the space is neither whitespace nor a control character. Nearly every name has
+        // only such characters, so one vectorized search checks it, and the loop below runs only for other names.
         if (signal.AsSpan().ContainsAnyExceptInRange('!', '~'))
 #endif
         {

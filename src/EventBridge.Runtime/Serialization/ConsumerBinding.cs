@@ -127,7 +127,7 @@ public static class ConsumerBinding
     {
         if (isOnlyArgument)
         {
-            // The exact type first: a plain cast, where TryGetPayload is a slower generic virtual call.
+            // The exact type is checked first with a cast, because TryGetPayload is a slower generic virtual call.
             if (context.Message is TypedEventMessage<T> typed && (typed.Payload is not null || allowsNull))
             {
                 value = typed.Payload;

@@ -1,8 +1,8 @@
 namespace EventBridge.Tests.Bus;
 
 /// <summary>
-/// The signal name rules at the edges of the printable ASCII range, which the check takes a faster path for, and
-/// beyond it, where whitespace and control characters of all of Unicode count.
+/// Tests of the signal name rules at the edges of printable ASCII, where the check takes a faster path, and beyond it,
+/// where every Unicode whitespace or control character makes a name invalid.
 /// </summary>
 public sealed class SignalNameTests
 {
