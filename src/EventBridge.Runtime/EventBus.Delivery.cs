@@ -418,7 +418,15 @@ public sealed partial class EventBus
         var reporting = DeliveryState.ReportingTooDeep;
         if (reporting.Contains(this))
         {
-            Log.TooDeepNotRaised(_logger, exception, message.Signal, message.Id);
+            try
+            {
+                Log.TooDeepNotRaised(_logger, exception, message.Signal, message.Id);
+            }
+            catch (Exception)
+            {
+                // A logger that throws is ignored here, as in Report.
+            }
+
             return;
         }
 
@@ -437,7 +445,16 @@ public sealed partial class EventBus
     {
         // The handlers of ConsumerFailed receive the message and may keep it.
         message.MarkEscaped();
-        Log.ConsumerFailed(_logger, exception, consumerName, message.Signal, message.Id);
+        try
+        {
+            Log.ConsumerFailed(_logger, exception, consumerName, message.Signal, message.Id);
+        }
+        catch (Exception)
+        {
+            // A logger that throws here would end the emit before the event's other consumers ran, and on a bridge
+            // client would stop the consumer's queue for good. The failure is still raised below.
+        }
+
         var handlers = ConsumerFailed;
         if (handlers is null)
         {
@@ -450,7 +467,14 @@ public sealed partial class EventBus
         }
         catch (Exception handlerException)
         {
-            Log.ErrorHandlerFailed(_logger, handlerException, consumerName);
+            try
+            {
+                Log.ErrorHandlerFailed(_logger, handlerException, consumerName);
+            }
+            catch (Exception)
+            {
+                // The handler's exception is only logged, and an exception from that log call is ignored.
+            }
         }
     }
 

@@ -6,6 +6,10 @@ namespace EventBridge;
 public sealed record EventBusOptions
 {
     /// <summary>The logger factory for the bus's own log messages. Default: none, so nothing is logged.</summary>
+    /// <remarks>
+    /// An exception that a logger throws while the bus logs a failed consumer or a rejected emit is ignored: the
+    /// event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is still raised.
+    /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
