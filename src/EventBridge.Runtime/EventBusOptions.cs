@@ -7,8 +7,9 @@ public sealed record EventBusOptions
 {
     /// <summary>The logger factory for the bus's own log messages. Default: none, so nothing is logged.</summary>
     /// <remarks>
-    /// An exception that a logger throws while the bus logs a failed consumer or a rejected emit is ignored: the
-    /// event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is still raised.
+    /// The bus ignores an exception that a logger throws while it logs a consumer's failure or a rejected emit, so
+    /// the event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is raised as it would be
+    /// without a logger.
     /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
