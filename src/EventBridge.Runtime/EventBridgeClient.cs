@@ -107,7 +107,7 @@ public sealed partial class EventBridgeClient : IAsyncDisposable
         ThrowIfInvalidConsumerQueue(_options);
         ThrowIfInvalidReceivePatterns(_options.ReceivePatterns);
 
-        _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeClient>();
+        _logger = GuardedLogger.Create<EventBridgeClient>(_options.LoggerFactory);
         _outbox = new ClientOutbox(_options.OutboxCapacity, _options.OutboxOverflow);
         _serializeForOutbox = SerializeForOutbox;
         _forwarder = OnLocalEvent;

@@ -42,6 +42,10 @@ public sealed record EventBridgeClientOptions
     public string Name { get; init; } = Environment.MachineName + "-" + Environment.ProcessId;
 
     /// <summary>The logger factory. Default: none, so nothing is logged.</summary>
+    /// <remarks>
+    /// The client ignores any exception that a logger throws, so a failing logging provider cannot end a connection
+    /// or stop a consumer.
+    /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>

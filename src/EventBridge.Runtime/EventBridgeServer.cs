@@ -104,7 +104,7 @@ public sealed partial class EventBridgeServer : IAsyncDisposable
         _authenticator = CreateAuthenticator(_options);
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.Name, nameof(options));
         _tlsOptions = CreateTlsOptions(_options.Tls);
-        _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBridgeServer>();
+        _logger = GuardedLogger.Create<EventBridgeServer>(_options.LoggerFactory);
         Bus = _options.Bus ?? new EventBus(new EventBusOptions { LoggerFactory = _options.LoggerFactory });
         _serverOrigin = new EventOrigin(_options.Name, null);
         _seenIds = new EventIdWindow(_options.DuplicateWindow);

@@ -18,6 +18,7 @@ public sealed record EventBridgeServerOptions
     public EventBus? Bus { get; init; }
 
     /// <summary>The logger factory. Default: none, so nothing is logged.</summary>
+    /// <remarks>The server ignores any exception that a logger throws, so a failing logging provider cannot end a connection.</remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>

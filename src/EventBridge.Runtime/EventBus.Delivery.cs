@@ -418,15 +418,7 @@ public sealed partial class EventBus
         var reporting = DeliveryState.ReportingTooDeep;
         if (reporting.Contains(this))
         {
-            try
-            {
-                Log.TooDeepNotRaised(_logger, exception, message.Signal, message.Id);
-            }
-            catch (Exception)
-            {
-                // A logger that throws is ignored here, as in Report.
-            }
-
+            Log.TooDeepNotRaised(_logger, exception, message.Signal, message.Id);
             return;
         }
 
@@ -445,16 +437,7 @@ public sealed partial class EventBus
     {
         // The handlers of ConsumerFailed receive the message and may keep it.
         message.MarkEscaped();
-        try
-        {
-            Log.ConsumerFailed(_logger, exception, consumerName, message.Signal, message.Id);
-        }
-        catch (Exception)
-        {
-            // A logger that throws here would end the emit before the event's other consumers ran, and on a bridge
-            // client would stop the consumer's queue for good. The failure is still raised below.
-        }
-
+        Log.ConsumerFailed(_logger, exception, consumerName, message.Signal, message.Id);
         var handlers = ConsumerFailed;
         if (handlers is null)
         {
@@ -467,14 +450,7 @@ public sealed partial class EventBus
         }
         catch (Exception handlerException)
         {
-            try
-            {
-                Log.ErrorHandlerFailed(_logger, handlerException, consumerName);
-            }
-            catch (Exception)
-            {
-                // The handler's exception is only logged, and an exception from that log call is ignored.
-            }
+            Log.ErrorHandlerFailed(_logger, handlerException, consumerName);
         }
     }
 

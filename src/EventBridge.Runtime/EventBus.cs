@@ -55,7 +55,7 @@ public sealed partial class EventBus
     {
         options ??= new EventBusOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxNestingDepth, 1, nameof(options));
-        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EventBus>();
+        _logger = GuardedLogger.Create<EventBus>(options.LoggerFactory);
         _maxNestingDepth = options.MaxNestingDepth;
     }
 

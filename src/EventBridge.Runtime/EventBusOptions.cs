@@ -7,9 +7,9 @@ public sealed record EventBusOptions
 {
     /// <summary>The logger factory for the bus's own log messages. Default: none, so nothing is logged.</summary>
     /// <remarks>
-    /// The bus ignores an exception that a logger throws while it logs a consumer's failure or a rejected emit, so
-    /// the event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is raised as it would be
-    /// without a logger.
+    /// The bus ignores any exception that a logger throws, so a failing logging provider changes nothing else: the
+    /// event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is raised as it would be without a
+    /// logger.
     /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -76,6 +76,10 @@ public sealed class ReconnectStormTests(ITestOutputHelper output)
             await using var second = await TestBridge.StartServerAsync(port: port);
             await TestBridge.WaitForClientsAsync(second, ClientCount);
 
+            // The server counts a client once its hello arrived, which can be before the client logs its reconnection.
+            await TestBridge.WaitUntilAsync(
+                () => log.Entries.Count(e => e.Kind == "Reconnected") == ClientCount, "every client has logged its reconnection");
+
             var entries = log.Entries;
             Assert.Equal(ClientCount, entries.Count(e => e.Kind == "ConnectionLost"));
             Assert.Equal(ClientCount, entries.Count(e => e.Kind == "Reconnected"));
