@@ -43,8 +43,9 @@ public sealed record EventBridgeClientOptions
 
     /// <summary>The logger factory. Default: none, so nothing is logged.</summary>
     /// <remarks>
-    /// The client ignores any exception that a logger throws, so a failing logging provider cannot end a connection
-    /// or stop a consumer.
+    /// The client ignores any exception that its logger throws, so a failing logging provider cannot end a connection
+    /// or stop a consumer. An exception from the factory's <see cref="ILoggerFactory.CreateLogger"/> is not caught:
+    /// the client's constructor throws it.
     /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -18,7 +18,11 @@ public sealed record EventBridgeServerOptions
     public EventBus? Bus { get; init; }
 
     /// <summary>The logger factory. Default: none, so nothing is logged.</summary>
-    /// <remarks>The server ignores any exception that a logger throws, so a failing logging provider cannot end a connection.</remarks>
+    /// <remarks>
+    /// The server, and the bus it creates when <see cref="Bus"/> is not set, use this factory. They ignore any
+    /// exception that their loggers throw, so a failing logging provider cannot end a connection. An exception from
+    /// the factory's <see cref="ILoggerFactory.CreateLogger"/> is not caught: the server's constructor throws it.
+    /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>

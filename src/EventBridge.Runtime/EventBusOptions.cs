@@ -7,9 +7,10 @@ public sealed record EventBusOptions
 {
     /// <summary>The logger factory for the bus's own log messages. Default: none, so nothing is logged.</summary>
     /// <remarks>
-    /// The bus ignores any exception that a logger throws, so a failing logging provider changes nothing else: the
-    /// event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is raised as it would be without a
-    /// logger.
+    /// The bus ignores any exception that its logger throws, so a logging provider that fails while logging changes
+    /// nothing else: the event's other consumers still run, and <see cref="EventBus.ConsumerFailed"/> is raised as it
+    /// would be without a logger. An exception from the factory's <see cref="ILoggerFactory.CreateLogger"/>, such as
+    /// that of a disposed factory, is not caught: the bus's constructor throws it.
     /// </remarks>
     public ILoggerFactory? LoggerFactory { get; init; }
 
