@@ -4,9 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EventBridge;
 
 /// <summary>
-/// A logger that passes every call on to another and ignores any exception it throws. A logging provider that fails
-/// must not change what the library does: without this, a consumer's failure logged by the bus would stop the event's
-/// other consumers, and a message logged on a client's read loop would end the connection.
+/// A logger that passes each call on to another and ignores any exception it throws, so that a failing logging
+/// provider cannot stop an event's other consumers or end a client's connection.
 /// </summary>
 internal sealed class GuardedLogger(ILogger inner) : ILogger
 {

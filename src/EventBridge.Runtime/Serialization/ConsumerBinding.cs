@@ -15,21 +15,16 @@ public static class ConsumerBinding
     {
         ArgumentNullException.ThrowIfNull(serializer);
 
-        // An emitted payload of the exact type is returned before the exception handler, which would keep this method
-        // from being inlined into the generated handler.
-        if (context.Message is TypedEventMessage<T> typed)
-        {
-            return typed.Payload;
-        }
-
-        return ReadPayload(context, serializer);
+        // The JSON read and its exception handler stay in another method, because the handler would keep this one from
+        // being inlined into the generated consumer.
+        return context.Message.TryGetEmittedPayload(out T payload) ? payload : ReadPayload(context, serializer);
     }
 
     private static T ReadPayload<T>(in EventContext context, PayloadSerializer<T> serializer)
     {
         try
         {
-            return context.Message.GetPayload(serializer);
+            return context.Message.ReadPayload(serializer);
         }
         catch (PayloadException exception)
         {
@@ -125,19 +120,9 @@ public static class ConsumerBinding
         bool isOnlyArgument,
         out T value)
     {
-        if (isOnlyArgument)
+        if (isOnlyArgument && context.Message.TryGetEmittedPayload(out value) && (value is not null || allowsNull))
         {
-            // The exact type is checked first with a cast, because TryGetPayload is a slower generic virtual call.
-            if (context.Message is TypedEventMessage<T> typed && (typed.Payload is not null || allowsNull))
-            {
-                value = typed.Payload;
-                return true;
-            }
-
-            if (context.Message.TryGetPayload(out value) && (value is not null || allowsNull))
-            {
-                return true;
-            }
+            return true;
         }
 
         try
