@@ -26,9 +26,13 @@ while [[ $# -gt 0 ]]; do
             sed -n '2,12p' "$0" | cut -c3-
             exit 0 ;;
         --quick) quick=1; driver_args+=("--quick") ;;
+        # The driver would accept a value and run quick scenarios, while the script chose the committed results folder.
+        --quick=*|--quick:*)
+            echo "compare.sh: invalid option $1: write --quick without a value." >&2
+            exit 2 ;;
         --aot) aot=1 ;;
         --output)
-            if [[ $# -lt 2 || -z "$2" ]]; then
+            if [[ $# -lt 2 || -z "$2" || "$2" == -* ]]; then
                 echo "compare.sh: --output needs a folder, for example --output /tmp/compare" >&2
                 exit 2
             fi
