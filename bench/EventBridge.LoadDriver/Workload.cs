@@ -89,8 +89,8 @@ internal sealed record Workload(int Publishers, int Subscribers, int Events, dou
             var scheduled = start + (long)(seq * ticksPerEvent);
             while (Stopwatch.GetTimestamp() < scheduled)
             {
-                // Timers here fire about once per millisecond, so an open-loop publisher sends in small bursts;
-                // latency from the scheduled time includes that wait.
+                // The publisher sends whatever is due each time the timer wakes it, so it sends in bursts; latency
+                // from the scheduled time includes that wait.
                 await Task.Delay(1);
             }
 

@@ -156,9 +156,19 @@ internal static class CompareCommands
             Description = "The longest warm-up, whether or not compilation has settled.",
             DefaultValueFactory = _ => 20,
         };
+        var stages = new Option<bool>("--stages")
+        {
+            Description = "EventBridge only: split latency at the subscriber's read loop, timed by a watcher, into the time to " +
+                "arrive and the wait for the consumer (arrive_* and wait_* fields). The watcher adds work per event.",
+        };
+        var trace = new Option<string?>("--trace-file")
+        {
+            Description = "Also write every measured event's scheduled, send, arrival and consumer times, in microseconds " +
+                "from the start of the measured run, to this CSV file.",
+        };
         var command = new Command("peer-run", "Runs one measured run against one system; started by the compare command.")
         {
-            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup, warmupMax,
+            system, port, serverPid, publishers, subscribers, payloadBytes, seconds, rate, idle, warmup, warmupMax, stages, trace,
         };
         command.SetAction(parse =>
         {
@@ -166,6 +176,20 @@ internal static class CompareCommands
             var runSeconds = parse.GetValue(seconds);
             var shortest = parse.GetValue(warmup);
             var longest = parse.GetValue(warmupMax);
+            if (parse.GetValue(stages) && parse.GetValue(system) != "eventbridge")
+            {
+                Console.Error.WriteLine("--stages works with --system eventbridge only: the other clients have no hook on their read loop.");
+                return Task.FromResult(2);
+            }
+
+            var traceFile = parse.GetValue(trace);
+            var traceFolder = traceFile is null ? null : Path.GetDirectoryName(Path.GetFullPath(traceFile));
+            if (traceFolder is not null && !Directory.Exists(traceFolder))
+            {
+                Console.Error.WriteLine($"Invalid --trace-file '{traceFile}': the folder '{traceFolder}' does not exist.");
+                return Task.FromResult(2);
+            }
+
             if (runSeconds <= 0 || shortest < 0 || longest < shortest)
             {
                 Console.Error.WriteLine(
@@ -185,7 +209,9 @@ internal static class CompareCommands
                 parse.GetValue(rate),
                 parse.GetValue(idle),
                 shortest,
-                longest));
+                longest,
+                parse.GetValue(stages),
+                traceFile));
         });
         return command;
     }

@@ -20,6 +20,13 @@ namespace EventBridge.LoadDriver.Compare;
 /// The maximum warm-up: after <paramref name="WarmupSeconds"/> it goes on until this process's compilation has
 /// settled, or until this limit.
 /// </param>
+/// <param name="Stages">
+/// EventBridge only: also time each event's arrival on the subscriber's read loop, through a watcher, and report the
+/// latency to the read loop and the wait from there to the consumer apart. The watcher adds work per event.
+/// </param>
+/// <param name="TraceFile">
+/// A CSV file to write with the times of every measured event at every subscriber, or null for none.
+/// </param>
 internal sealed record PeerRunOptions(
     string System,
     int Port,
@@ -31,7 +38,9 @@ internal sealed record PeerRunOptions(
     double Rate,
     int IdleConnections,
     double WarmupSeconds,
-    double WarmupMaxSeconds);
+    double WarmupMaxSeconds,
+    bool Stages = false,
+    string? TraceFile = null);
 
 /// <summary>
 /// One measured run, in a process of its own: connects the clients, warms up, lets every publisher send for a fixed
@@ -62,7 +71,7 @@ internal static class PeerRun
             var tallies = new List<StampedTally>();
             for (var i = 0; i < options.Subscribers; i++)
             {
-                var tally = new StampedTally(options.Publishers);
+                var tally = new StampedTally(options.Publishers, options.Stages, options.TraceFile is not null);
                 resources.Add(await peer.ConnectSubscriberAsync(i, tally));
                 tallies.Add(tally);
             }
@@ -80,6 +89,9 @@ internal static class PeerRun
             var window = Math.Clamp((2 << 20) / Math.Max(1, options.PayloadBytes), 256, 16_384);
             var (warmupSeconds, warmupCapped) = await WarmUpAsync(publishers, tallies, window, options);
             var compiledBefore = JitInfo.GetCompiledMethodCount();
+            var gcPauseBefore = GC.GetTotalPauseDuration();
+            var gen0Before = GC.CollectionCount(0);
+            var gen2Before = GC.CollectionCount(2);
 
             var process = System.Diagnostics.Process.GetCurrentProcess();
             var clientCpuBefore = process.TotalProcessorTime.TotalSeconds;
@@ -91,6 +103,9 @@ internal static class PeerRun
                 Task.Run(() => PublishAsync(publisher, index, options, tallies, window, startedAt))));
             await WaitForDeliveryAsync(tallies, sent);
             var compiledDuringRun = JitInfo.GetCompiledMethodCount() - compiledBefore;
+            var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
+            var gen0 = GC.CollectionCount(0) - gen0Before;
+            var gen2 = GC.CollectionCount(2) - gen2Before;
 
             process.Refresh();
             var clientCpu = process.TotalProcessorTime.TotalSeconds - clientCpuBefore;
@@ -102,10 +117,14 @@ internal static class PeerRun
             var seconds = lastAt > startedAt ? Stopwatch.GetElapsedTime(startedAt, lastAt).TotalSeconds : double.NaN;
             var latency = new Histogram();
             var scheduled = new Histogram();
+            var arrival = new Histogram();
+            var consumerWait = new Histogram();
             foreach (var tally in tallies)
             {
                 latency.Add(tally.Latency);
                 scheduled.Add(tally.ScheduledLatency);
+                arrival.Add(tally.ArrivalLatency);
+                consumerWait.Add(tally.ConsumerWait);
             }
 
             var (machineBusy, machineTotal) = CpuClock.BusyBetween(machineBefore, machineAfter);
@@ -142,7 +161,26 @@ internal static class PeerRun
 
                 // Methods this process compiled while measuring: a run that is still tiering up measures the JIT too.
                 ("jit_methods_in_run", compiledDuringRun),
+
+                // Garbage collections in this process while measuring, and the time they paused its threads.
+                ("gc_gen0_count", gen0),
+                ("gc_gen2_count", gen2),
+                ("gc_pause_ms", gcPause.TotalMilliseconds),
             };
+            if (options.Stages)
+            {
+                fields =
+                [
+                    .. fields,
+                    ("arrive_p50_us", arrival.Percentile(50)),
+                    ("arrive_p99_us", arrival.Percentile(99)),
+                    ("arrive_p999_us", arrival.Percentile(99.9)),
+                    ("wait_p50_us", consumerWait.Percentile(50)),
+                    ("wait_p99_us", consumerWait.Percentile(99)),
+                    ("wait_p999_us", consumerWait.Percentile(99.9)),
+                ];
+            }
+
             var line = new StringBuilder("RESULT");
             foreach (var (name, value) in fields)
             {
@@ -150,7 +188,7 @@ internal static class PeerRun
             }
 
             Console.WriteLine(line);
-            return 0;
+            return options.TraceFile is null || WriteTrace(options.TraceFile, tallies, startedAt) ? 0 : 1;
         }
         finally
         {
@@ -165,6 +203,27 @@ internal static class PeerRun
                     Console.Error.WriteLine($"Closing a {peer.Name} client failed: {exception.Message}");
                 }
             }
+        }
+    }
+
+    /// <summary>Writes every subscriber's traced events to <paramref name="path"/>; returns false, with a message, when that fails.</summary>
+    private static bool WriteTrace(string path, List<StampedTally> tallies, long startedAt)
+    {
+        try
+        {
+            using var writer = new StreamWriter(path);
+            writer.WriteLine("subscriber,publisher,seq,scheduled_us,sent_us,arrived_us,consumed_us");
+            for (var i = 0; i < tallies.Count; i++)
+            {
+                tallies[i].WriteTrace(writer, i, startedAt);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"Writing the trace to '{path}' failed: {exception.Message}");
+            return false;
         }
     }
 
@@ -267,8 +326,9 @@ internal static class PeerRun
 
             while (Stopwatch.GetTimestamp() < scheduled)
             {
-                // Timers fire about once per millisecond, so an open-loop publisher sends in small bursts; the latency
-                // from the scheduled time includes that wait and any time the publisher fell behind.
+                // The publisher sends whatever is due each time the timer wakes it, so it sends in bursts, and the
+                // timer wakes it less often than the 1 ms asked for. Latency from the scheduled time includes that
+                // wait and any time the publisher fell behind; peer-run --trace-file shows the bursts.
                 await Task.Delay(1);
             }
 

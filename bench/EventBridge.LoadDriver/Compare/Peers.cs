@@ -160,6 +160,18 @@ internal sealed class EventBridgePeer(int port) : Peer(port)
     {
         var client = new EventBridgeClient(new EventBus(), Workload.ClientOptions(Port, $"subscriber-{index}"));
         client.Bus.Subscribe(new StampedSubscriber(tally));
+        if (tally.TimesArrivals)
+        {
+            // Watchers run on the read loop as an event arrives, before its consumers are queued.
+            client.Bus.Watch(message =>
+            {
+                if (message.Signal == Workload.Signal)
+                {
+                    tally.RecordArrival();
+                }
+            });
+        }
+
         await client.ConnectAsync();
         return client;
     }

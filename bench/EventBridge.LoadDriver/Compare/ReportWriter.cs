@@ -18,7 +18,7 @@ internal static class ReportWriter
             "delivered_per_s", "sent", "expected", "delivered", "lost", "duplicated", "out_of_order", "unexpected", "seconds",
             "p50_us", "p99_us", "p999_us", "max_us", "sched_p50_us", "sched_p99_us", "sched_p999_us",
             "client_cpu_s", "server_cpu_s", "cpu_us_per_event", "machine_busy_share", "others_busy_share", "load_average",
-            "warmup_s", "warmup_capped", "jit_methods_in_run",
+            "warmup_s", "warmup_capped", "jit_methods_in_run", "gc_gen0_count", "gc_gen2_count", "gc_pause_ms",
         ];
         var text = new StringBuilder();
         text.AppendLine("scenario,kind,publishers,subscribers,payload_bytes,idle_connections,system,round,rate," + string.Join(',', fields) + ",failure");

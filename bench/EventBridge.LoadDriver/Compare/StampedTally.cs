@@ -1,5 +1,7 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace EventBridge.LoadDriver.Compare;
 
@@ -18,8 +20,21 @@ internal sealed class StampedTally
     private readonly long[] _receivedFrom;
     private long _warmupReceived;
 
-    public StampedTally(int publishers)
+    // Read-loop arrival times, in the order the events arrived. The consumer takes them in the same order, because the
+    // client queues each consumer's events first in, first out.
+    private readonly ConcurrentQueue<long>? _arrivals;
+    private readonly List<TracedEvent>? _trace;
+
+    /// <param name="publishers">The number of publishers whose events are counted.</param>
+    /// <param name="timeArrivals">
+    /// Whether the subscriber also calls <see cref="RecordArrival"/> as each event arrives, before it is queued for the
+    /// consumer, so that latency splits into the time to arrive and the wait for the consumer.
+    /// </param>
+    /// <param name="traced">Whether to keep every measured event's times for <see cref="WriteTrace"/>.</param>
+    public StampedTally(int publishers, bool timeArrivals = false, bool traced = false)
     {
+        _trace = traced ? [] : null;
+        _arrivals = timeArrivals ? new ConcurrentQueue<long>() : null;
         _seen = [.. Enumerable.Range(0, publishers).Select(_ => new BitArray(1 << 16))];
         _highest = [.. Enumerable.Repeat(-1L, publishers)];
         _receivedFrom = new long[publishers];
@@ -40,6 +55,18 @@ internal sealed class StampedTally
     public Histogram Latency { get; } = new();
 
     public Histogram ScheduledLatency { get; } = new();
+
+    /// <summary>From the send time to the event's arrival on the subscriber's read loop; empty unless arrivals are timed.</summary>
+    public Histogram ArrivalLatency { get; } = new();
+
+    /// <summary>From the event's arrival on the read loop to its consumer; empty unless arrivals are timed.</summary>
+    public Histogram ConsumerWait { get; } = new();
+
+    /// <summary>Whether <see cref="RecordArrival"/> is expected, so that latency is split at the read loop.</summary>
+    public bool TimesArrivals => _arrivals is not null;
+
+    /// <summary>Notes that the next event arrived on the subscriber's read loop now.</summary>
+    public void RecordArrival() => _arrivals?.Enqueue(Stopwatch.GetTimestamp());
 
     public long WarmupReceived => Volatile.Read(ref _warmupReceived);
 
@@ -63,6 +90,8 @@ internal sealed class StampedTally
     public void Record(int publisher, long seq, long sentAt, long scheduledAt)
     {
         var now = Stopwatch.GetTimestamp();
+        var arrivedAt = 0L;
+        var arrivalTimed = _arrivals is not null && _arrivals.TryDequeue(out arrivedAt);
         if (publisher >= WarmupPublisherBase)
         {
             Interlocked.Increment(ref _warmupReceived);
@@ -107,5 +136,32 @@ internal sealed class StampedTally
 
         Latency.Record((long)Stopwatch.GetElapsedTime(sentAt, now).TotalMicroseconds);
         ScheduledLatency.Record((long)Stopwatch.GetElapsedTime(scheduledAt, now).TotalMicroseconds);
+        if (arrivalTimed)
+        {
+            ArrivalLatency.Record((long)Stopwatch.GetElapsedTime(sentAt, arrivedAt).TotalMicroseconds);
+            ConsumerWait.Record((long)Stopwatch.GetElapsedTime(arrivedAt, now).TotalMicroseconds);
+        }
+
+        _trace?.Add(new TracedEvent(publisher, seq, scheduledAt, sentAt, arrivalTimed ? arrivedAt : 0, now));
     }
+
+    /// <summary>
+    /// Writes the times of every measured event as CSV lines, in microseconds after <paramref name="origin"/>, a
+    /// <see cref="Stopwatch"/> timestamp. An arrival that was not timed is left empty.
+    /// </summary>
+    public void WriteTrace(TextWriter writer, int subscriber, long origin)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        foreach (var traced in _trace ?? [])
+        {
+            var arrived = traced.ArrivedAt == 0 ? string.Empty : Micros(origin, traced.ArrivedAt).ToString("0.0", invariant);
+            writer.WriteLine(string.Create(
+                invariant,
+                $"{subscriber},{traced.Publisher},{traced.Seq},{Micros(origin, traced.ScheduledAt):0.0},{Micros(origin, traced.SentAt):0.0},{arrived},{Micros(origin, traced.ConsumedAt):0.0}"));
+        }
+    }
+
+    private static double Micros(long origin, long timestamp) => (timestamp - origin) * 1e6 / Stopwatch.Frequency;
+
+    private readonly record struct TracedEvent(int Publisher, long Seq, long ScheduledAt, long SentAt, long ArrivedAt, long ConsumedAt);
 }
