@@ -9,6 +9,8 @@ DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0.
 Usage: python3 bench/perf-shares.py perf.data [perf.data ...]
 """
 
+import argparse
+import os
 import re
 import subprocess
 import sys
@@ -34,12 +36,25 @@ GROUPS = [
 LINE = re.compile(r"\s*([\d.]+)%\s+\[[^\]]+\]\s+(.*)")
 
 
+class ReportError(Exception):
+    """perf report failed, or the profile contains no samples."""
+
+
 def shares(path):
     """Return the group totals and the unmatched (share, symbol) pairs of one perf.data file."""
-    report = subprocess.run(
-        ["perf", "report", "-i", path, "--no-children", "--sort", "sym", "-q", "-g", "none"],
-        capture_output=True, text=True, check=True,
-    ).stdout
+    if not os.path.isfile(path):
+        raise ReportError("file not found")
+    try:
+        result = subprocess.run(
+            ["perf", "report", "-i", path, "--no-children", "--sort", "sym", "-q", "-g", "none"],
+            capture_output=True, text=True,
+        )
+    except OSError as error:
+        raise ReportError(f"cannot run perf: {error}") from error
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise ReportError(f"perf report failed (exit {result.returncode}): {detail[-1] if detail else 'no message'}")
+    report = result.stdout
     totals = {name: 0.0 for name, _ in GROUPS}
     unmatched = []
     for line in report.splitlines():
@@ -53,26 +68,30 @@ def shares(path):
                 break
         else:
             unmatched.append((share, symbol))
+    if not unmatched and not any(totals.values()):
+        raise ReportError("no samples in the profile")
     return totals, unmatched
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    for path in sys.argv[1:]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profiles", nargs="+", help="perf.data files from perf record -g")
+    options = parser.parse_args()
+    failed = False
+    for path in options.profiles:
         try:
             totals, unmatched = shares(path)
-        except (OSError, subprocess.CalledProcessError) as error:
-            print(f"{path}: perf report failed: {error}", file=sys.stderr)
-            return 1
+        except ReportError as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            failed = True
+            continue
         print(path)
         for name, _ in GROUPS:
             print(f"  {totals[name]:5.1f} %  {name}")
         print(f"  {sum(share for share, _ in unmatched):5.1f} %  the rest; its largest symbols:")
         for share, symbol in sorted(unmatched, reverse=True)[:8]:
             print(f"           {share:5.2f} %  {symbol[:110]}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -183,10 +183,10 @@ internal static class CompareCommands
             }
 
             var traceFile = parse.GetValue(trace);
-            var traceFolder = traceFile is null ? null : Path.GetDirectoryName(Path.GetFullPath(traceFile));
-            if (traceFolder is not null && !Directory.Exists(traceFolder))
+            var traceError = traceFile is null ? null : CheckTraceFile(traceFile);
+            if (traceError is not null)
             {
-                Console.Error.WriteLine($"Invalid --trace-file '{traceFile}': the folder '{traceFolder}' does not exist.");
+                Console.Error.WriteLine($"Invalid --trace-file '{traceFile}': {traceError}");
                 return Task.FromResult(2);
             }
 
@@ -214,6 +214,43 @@ internal static class CompareCommands
                 traceFile));
         });
         return command;
+    }
+
+    /// <summary>
+    /// Creates the trace file before the run, so that a path that cannot be written fails at once rather than after the
+    /// warm-up and the measured run. Returns what is wrong with the path, or null when the file could be created.
+    /// </summary>
+    private static string? CheckTraceFile(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return "the path is empty.";
+        }
+
+        try
+        {
+            var fullPath = Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                return "it is a folder; give a file name.";
+            }
+
+            var folder = Path.GetDirectoryName(fullPath);
+            if (folder is not null && !Directory.Exists(folder))
+            {
+                return $"the folder '{folder}' does not exist.";
+            }
+
+            using (File.Create(fullPath))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"the file cannot be created: {exception.Message}";
+        }
     }
 
     /// <summary>Reads a number option, so that an invalid value such as "abc" gets an error with the expected form.</summary>
