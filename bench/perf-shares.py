@@ -52,8 +52,9 @@ def shares(path):
     except OSError as error:
         raise ReportError(f"cannot run perf: {error}") from error
     if result.returncode != 0:
-        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        raise ReportError(f"perf report failed (exit {result.returncode}): {detail[-1] if detail else 'no message'}")
+        lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        message = lines[-1] if lines else "perf printed no message"
+        raise ReportError(f"perf report failed (exit {result.returncode}): {message}")
     report = result.stdout
     totals = {name: 0.0 for name, _ in GROUPS}
     unmatched = []

@@ -7,9 +7,9 @@ gap of more than --gap microseconds between two sends) and prints, per trace fil
 
 - how often each publisher starts a burst and how many events each burst holds;
 - how long after the first send of a burst its events reach the subscriber, by position in the burst;
-- how fast the publisher sent within a burst, and how fast a burst drains: the time between consecutive events at
-  the consumer (and on the read loop, when the trace has arrival times, from `peer-run --stages`), over bursts of
-  more than 20 events;
+- how fast the publisher sent within a burst, and how fast a burst drained. The drain pace is the time between
+  consecutive events at the consumer, and on the read loop when the trace has arrival times (`peer-run --stages`).
+  Both are medians over the bursts of more than 20 events;
 - latency percentiles, and how many bursts hold an event at or above the 99th percentile.
 
 Usage: python3 bench/trace-bursts.py TRACE.csv [TRACE.csv ...] [--gap MICROSECONDS]
