@@ -15,7 +15,12 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-original_args="$*"
+# Quoted so that the command recorded in results.md can be run again as it stands.
+original_args=""
+if [[ $# -gt 0 ]]; then
+    original_args="$(printf '%q ' "$@")"
+    original_args="${original_args% }"
+fi
 quick=0
 aot=0
 output=""

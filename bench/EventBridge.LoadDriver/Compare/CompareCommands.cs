@@ -96,6 +96,18 @@ internal static class CompareCommands
                 return Task.FromResult(2);
             }
 
+            // The folder is created now, so that one that cannot be written fails before the runs rather than after.
+            var outputFolder = parse.GetValue(output) ?? (isQuick ? "artifacts/compare-quick" : "docs/compare");
+            try
+            {
+                Directory.CreateDirectory(outputFolder);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                Console.Error.WriteLine($"Invalid --output '{outputFolder}': the folder cannot be created: {exception.Message}");
+                return Task.FromResult(2);
+            }
+
             if (parse.GetValue(check))
             {
                 return Task.FromResult(0);
@@ -113,7 +125,7 @@ internal static class CompareCommands
                 DisturbedShare: 0.25,
                 UnsettledJitMethods: 500,
                 Attempts: isQuick ? 1 : 2,
-                parse.GetValue(output) ?? (isQuick ? "artifacts/compare-quick" : "docs/compare"),
+                outputFolder,
                 parse.GetValue(commandLine)!)
             {
                 Versions = parse.GetValue(versions),

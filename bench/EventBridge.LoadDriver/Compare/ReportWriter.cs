@@ -166,6 +166,14 @@ internal static class ReportWriter
             return;
         }
 
+        if (!(figure(ours) > 0) || !(figure(theirs) > 0))
+        {
+            // Every run of a system failed, so there is no median to compare and no verdict to give.
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {goal} | {scenario.Name} | {Figure(figure(ours), format)} | {Figure(figure(theirs), format)} | – | {(atLeast ? "≥" : "≤")} {needed:0.00} | not measured |");
+            return;
+        }
+
         // The check uses the exact ratio. A missed goal whose rounded ratio would read as met (0.996 as 1.00) is shown
         // one hundredth on the missing side instead, so a row never reads "1.00 | ≥ 1.00 | no".
         var ratio = figure(ours) / figure(theirs);
@@ -287,6 +295,8 @@ internal static class ReportWriter
     }
 
     private static string Escape(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Figure(double value, string format) => value > 0 ? value.ToString(format, s_invariant) : "–";
 
     private static string N(double value) => double.IsNaN(value) ? "" : value.ToString("0.###", s_invariant);
 
